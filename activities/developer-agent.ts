@@ -1,0 +1,86 @@
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import { DeveloperSolution } from '../domain/schemas/solution.js';
+import type { SolutionSummary, TaskLanguage } from '../domain/schemas/task.js';
+import { describeZodError } from '../domain/validation.js';
+import type { Db } from '../lib/db.js';
+import type { LlmProvider } from '../lib/llm/index.js';
+import { taskBlock } from '../lib/llm/scripted-provider.js';
+import type { Metrics } from '../lib/metrics.js';
+import { getTaskRow, saveSolution } from '../lib/task-store.js';
+import { withHeartbeats } from './heartbeat.js';
+
+export interface DeveloperAgentDeps {
+  db: Db;
+  llm: LlmProvider;
+  metrics: Metrics;
+}
+
+/** Upper bound of a developer answer; a budget reservation covers exactly this much. */
+export const DEVELOPER_MAX_TOKENS = 4_000;
+
+const SYSTEM_PROMPT =
+  'You are the developer agent. Answer with one JSON object {"summary": string, "files": [{"path","content"}], "tests": [{"path","content"}]} and nothing else.';
+
+export function createDeveloperAgentActivities({ db, llm, metrics }: DeveloperAgentDeps) {
+  return {
+    /**
+     * Asks the developer agent for a solution and stores it under (task, step).
+     * The code stays in Postgres; the workflow gets a reference and a summary.
+     */
+    async generateSolution(args: { taskId: string; step: string }): Promise<SolutionSummary> {
+      const ctx = Context.current();
+      const task = await getTaskRow(db, args.taskId);
+      if (!task) throw ApplicationFailure.nonRetryable(`task ${args.taskId} does not exist`, 'NotFoundError');
+
+      const started = performance.now();
+      const answer = await withHeartbeats(
+        () =>
+          llm.complete(
+            {
+              role: 'developer',
+              system: SYSTEM_PROMPT,
+              prompt: `Write the solution and its unit tests.\n${taskBlock({ title: task.title, description: task.description, language: task.language as TaskLanguage })}`,
+              maxTokens: DEVELOPER_MAX_TOKENS,
+            },
+            ctx.cancellationSignal,
+          ),
+        { step: args.step },
+      );
+      metrics.llmRequestDuration.observe({ provider: answer.provider, outcome: 'ok' }, (performance.now() - started) / 1000);
+      for (const [kind, count] of [['prompt', answer.usage.promptTokens], ['completion', answer.usage.completionTokens]] as const) {
+        metrics.llmTokens.inc({ tenant: task.tenant_id, role: 'developer', model: answer.model, kind }, count);
+      }
+
+      let json: unknown;
+      try {
+        json = JSON.parse(answer.text);
+      } catch {
+        throw ApplicationFailure.retryable('the developer answer is not JSON', 'LlmValidationError');
+      }
+      const parsed = DeveloperSolution.safeParse(json);
+      if (!parsed.success) {
+        throw ApplicationFailure.retryable(`the developer answer does not match its schema: ${describeZodError(parsed.error)}`, 'LlmValidationError');
+      }
+
+      const solutionId = await saveSolution(db, {
+        taskId: task.id,
+        tenantId: task.tenant_id,
+        step: args.step,
+        agentRole: 'developer',
+        provider: answer.provider,
+        model: answer.model,
+        solution: parsed.data,
+        usage: answer.usage,
+        attempt: ctx.info.attempt,
+      });
+      return {
+        solutionId,
+        summary: parsed.data.summary,
+        files: parsed.data.files.map((f) => f.path),
+        tests: parsed.data.tests.map((f) => f.path),
+        model: answer.model,
+        provider: answer.provider,
+      };
+    },
+  };
+}

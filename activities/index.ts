@@ -1,0 +1,26 @@
+import type Docker from 'dockerode';
+import type { Db } from '../lib/db.js';
+import type { LlmProvider } from '../lib/llm/index.js';
+import type { Metrics } from '../lib/metrics.js';
+import { createDeveloperAgentActivities } from './developer-agent.js';
+import { createSandboxProbeActivities } from './sandbox-probe.js';
+import { createTaskRecordActivities } from './task-records.js';
+
+export interface ActivityDeps {
+  db: Db;
+  llm: LlmProvider;
+  metrics: Metrics;
+  docker: Docker;
+}
+
+/** Every activity, built once per worker from its adapters; workflows import only the type. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createTaskRecordActivities(deps),
+    ...createDeveloperAgentActivities(deps),
+    ...createSandboxProbeActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type ActivityName = keyof Activities;

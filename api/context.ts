@@ -1,0 +1,14 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../lib/config.js';
+import type { Db } from '../lib/db.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+
+/** Everything the routes use, built once by the server (or a test) and passed in. */
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  metrics: Metrics;
+  logger: Logger;
+}

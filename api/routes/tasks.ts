@@ -1,0 +1,64 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CreateTaskBody, TaskId, TaskView } from '../../domain/schemas/task.js';
+import { writeAudit } from '../audit.js';
+import { requirePermission } from '../auth.js';
+import type { ApiDeps } from '../context.js';
+import { createTask, getTask } from '../task-service.js';
+
+const ErrorBody = z.object({ error: z.string(), message: z.string(), requestId: z.string().optional() }).meta({ id: 'Error' });
+const bearerAuth = [{ bearerAuth: [] }];
+
+export function taskRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+  const jwt = deps.config;
+  const guard = (permission: Parameters<typeof requirePermission>[1]) => requirePermission({ jwt, metrics: deps.metrics, db: deps.db }, permission);
+
+  return async (app) => {
+    app.post(
+      '/tasks',
+      {
+        preHandler: guard('task:create'),
+        schema: {
+          summary: 'Create a task and start its TaskWorkflow',
+          description: 'Idempotent when the body carries an `id`: a repeat returns the same task (200) instead of starting another.',
+          security: bearerAuth,
+          body: CreateTaskBody,
+          response: { 200: TaskView, 202: TaskView, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 503: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const identity = request.identity!;
+        const { task, created } = await createTask(
+          { db: deps.db, temporal: deps.temporal, taskQueuePrefix: deps.config.TEMPORAL_TASK_QUEUE_PREFIX },
+          identity,
+          request.body,
+        );
+        await writeAudit(deps.db, {
+          tenantId: identity.tenant,
+          actor: identity.sub,
+          role: identity.role,
+          action: 'task:create',
+          resource: `task/${task.id}`,
+          outcome: 'allowed',
+          requestId: request.id,
+          detail: { created, workflowId: task.workflowId },
+        });
+        return reply.status(created ? 202 : 200).header('location', `/tasks/${task.id}`).send(task);
+      },
+    );
+
+    app.get(
+      '/tasks/:id',
+      {
+        preHandler: guard('task:read'),
+        schema: {
+          summary: 'A task: status, and its result once finished',
+          security: bearerAuth,
+          params: z.object({ id: TaskId }),
+          response: { 200: TaskView, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        },
+      },
+      async (request) => getTask(deps.db, request.identity!, request.params.id),
+    );
+  };
+}

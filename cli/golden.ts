@@ -1,0 +1,42 @@
+import { ConfigError } from '../lib/config.js';
+import { CliError } from './cli-error.js';
+import type { Command } from './command.js';
+import { stackCommand } from './commands/stack.js';
+import { taskCommand } from './commands/task.js';
+import { tokenCommand } from './commands/token.js';
+
+const COMMANDS: Command[] = [stackCommand, tokenCommand, taskCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'usage: golden <command> [options]   (golden <command> --help for details)',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    console.error(`golden: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    await command.run(args);
+    return 0;
+  } catch (err) {
+    if (err instanceof CliError || err instanceof ConfigError) {
+      console.error(`golden ${name}: ${err.message}`);
+      return err instanceof ConfigError ? 2 : 1;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

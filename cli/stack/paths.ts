@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { projectRoot } from '../../lib/paths.js';
+
+export const COMPONENTS = ['postgres', 'redis', 'docker', 'temporal', 'worker', 'api'] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
+
+/** Every file and directory the stack manager reads or writes. */
+export interface StackPaths {
+  root: string;
+  dataDir: string;
+  runDir: string;
+  logsDir: string;
+  stateFile: string;
+  envFile: string;
+  lockFile: string;
+  /** Fallback for unix sockets whose path under dataDir would be too long. */
+  shortDir: string;
+  migrationsDir: string;
+  distDir: string;
+  postgres: { dir: string; dataDir: string; socketDir: string };
+  redis: { dir: string };
+  docker: { dir: string; dataRoot: string; execRoot: string; socket: string; pidFile: string };
+  temporal: { dir: string; dbFile: string };
+}
+
+// sun_path holds 108 bytes; stay well under it so suffixes such as ".ttrpc" still fit.
+const MAX_SOCKET_PATH = 100;
+
+function fitsSocket(path: string): boolean {
+  return Buffer.byteLength(path) < MAX_SOCKET_PATH;
+}
+
+export function stackPaths(env: NodeJS.ProcessEnv = process.env): StackPaths {
+  const root = projectRoot();
+  const dataDir = resolve(env.GOLDEN_DATA_DIR ?? join(root, '.data'));
+  // Hash the data dir, not the root: two data dirs of one checkout must not share sockets.
+  const shortDir = `/run/golden-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`;
+
+  const pgDir = join(dataDir, 'postgres');
+  const pgSocketDir = join(pgDir, 'run');
+  const dockerDir = join(dataDir, 'docker');
+  const dockerExec = join(dockerDir, 'exec');
+  const dockerSocket = join(dockerDir, 'docker.sock');
+
+  return {
+    root,
+    dataDir,
+    runDir: join(dataDir, 'run'),
+    logsDir: join(dataDir, 'logs'),
+    stateFile: join(dataDir, 'stack.json'),
+    envFile: join(dataDir, 'stack.env'),
+    lockFile: join(dataDir, 'run', 'stack.lock'),
+    shortDir,
+    migrationsDir: join(root, 'migrations'),
+    distDir: join(root, 'dist'),
+    postgres: {
+      dir: pgDir,
+      dataDir: join(pgDir, 'data'),
+      socketDir: fitsSocket(join(pgSocketDir, '.s.PGSQL.65535')) ? pgSocketDir : join(shortDir, 'pg'),
+    },
+    redis: { dir: join(dataDir, 'redis') },
+    docker: {
+      dir: dockerDir,
+      dataRoot: join(dockerDir, 'data'),
+      execRoot: fitsSocket(join(dockerExec, 'containerd', 'containerd.sock')) ? dockerExec : join(shortDir, 'exec'),
+      socket: fitsSocket(dockerSocket) ? dockerSocket : join(shortDir, 'docker.sock'),
+      pidFile: join(dockerDir, 'docker.pid'),
+    },
+    temporal: { dir: join(dataDir, 'temporal'), dbFile: join(dataDir, 'temporal', 'temporal.db') },
+  };
+}
+
+export function pidFileOf(paths: StackPaths, component: ComponentName): string {
+  return join(paths.runDir, `${component}.pid`);
+}
+
+export function logFileOf(paths: StackPaths, component: ComponentName): string {
+  return join(paths.logsDir, `${component}.log`);
+}

@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface DetachedSpec {
+  command: string;
+  args: string[];
+  logFile: string;
+  pidFile: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * Starts a process that outlives the CLI: its own process group (so `down`
+ * can reach its children), output appended to its log, pid written to a file.
+ */
+export function spawnDetached(spec: DetachedSpec): number {
+  mkdirSync(dirname(spec.logFile), { recursive: true });
+  mkdirSync(dirname(spec.pidFile), { recursive: true });
+  const logFd = openSync(spec.logFile, 'a', 0o640);
+  try {
+    writeSync(logFd, `\n=== ${new Date().toISOString()} ${spec.command} ${spec.args.join(' ')}\n`);
+    const child = spawn(spec.command, spec.args, {
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+      env: spec.env ?? process.env,
+      cwd: spec.cwd,
+      uid: spec.uid,
+      gid: spec.gid,
+    });
+    // spawn reports ENOENT asynchronously; the readiness wait notices the dead pid instead.
+    child.on('error', () => undefined);
+    if (child.pid === undefined) throw new Error(`cannot start ${spec.command}`);
+    child.unref();
+    writeFileSync(spec.pidFile, `${child.pid}\n`);
+    return child.pid;
+  } finally {
+    closeSync(logFd);
+  }
+}
+
+export function readPidFile(file: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(file, 'utf8').trim().split('\n')[0] ?? '', 10);
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeFile(file: string): void {
+  rmSync(file, { force: true });
+}
+
+export function fileMtimeMs(file: string): number | undefined {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Alive and not a zombie (a zombie keeps its pid until reaped but serves nothing). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+export function cmdlineOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Whether pid runs the expected executable (by basename of /proc/pid/exe) and,
+ * when given, has `argMarker` among its arguments. Guards against a recycled
+ * pid from a stale pid file being mistaken for ours.
+ */
+export function processMatches(pid: number, exeName: string, argMarker?: string): boolean {
+  if (!isAlive(pid)) return false;
+  let exe: string;
+  try {
+    // A binary replaced while running shows as "path (deleted)".
+    exe = readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
+  } catch {
+    return false;
+  }
+  if (basename(exe) !== exeName) return false;
+  return argMarker === undefined || cmdlineOf(pid).some((a) => a.includes(argMarker));
+}
+
+/** The pid in pidFile if it is a live process of the expected program. */
+export function livePid(pidFile: string, exeName: string, argMarker?: string): number | undefined {
+  const pid = readPidFile(pidFile);
+  return pid !== undefined && processMatches(pid, exeName, argMarker) ? pid : undefined;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/**
+ * Sends `signal`, waits up to timeoutMs, then SIGKILLs the process group.
+ * Leftover members of the group (children the process did not reap) are
+ * killed too; the group id cannot have been recycled while they exist.
+ */
+export async function stopProcess(pid: number, signal: NodeJS.Signals, timeoutMs: number): Promise<'stopped' | 'killed'> {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return 'stopped';
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) {
+      signalGroup(pid, 'SIGKILL');
+      return 'stopped';
+    }
+    await sleep(100);
+  }
+  signalGroup(pid, 'SIGKILL');
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Exited between the last check and now.
+  }
+  while (isAlive(pid)) await sleep(50);
+  return 'killed';
+}
+
+/** The last lines of a log, reading only its end: logs grow without bound. */
+export function tailFile(file: string, lines = 20): string {
+  if (!existsSync(file)) return '(no log file)';
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 64 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Seconds with one decimal, as the progress lines print them. */
+export function elapsed(startMs: number): string {
+  return `${((Date.now() - startMs) / 1000).toFixed(1)}s`;
+}

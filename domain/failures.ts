@@ -1,0 +1,23 @@
+/**
+ * Every failure type the platform raises on purpose, and whether Temporal
+ * should retry it. Retry policies take `nonRetryableErrorTypes` from here, so
+ * a type is classified in exactly one place.
+ */
+export const FAILURE_TYPES = {
+  /** Workflow or activity input failed schema validation: retrying cannot help. */
+  InvalidInputError: { retryable: false },
+  /** An LLM answer did not match its schema or failed the security checks. */
+  LlmValidationError: { retryable: true },
+  /** A tenant's remaining tokens cannot cover a reservation. */
+  BudgetExceededError: { retryable: false },
+  /** A dependency's circuit breaker is open; retry after its recovery timeout. */
+  CircuitOpenError: { retryable: true },
+  /** A referenced record (task, solution) does not exist. */
+  NotFoundError: { retryable: false },
+} as const satisfies Record<string, { retryable: boolean }>;
+
+export type FailureType = keyof typeof FAILURE_TYPES;
+
+export const NON_RETRYABLE_FAILURE_TYPES: string[] = Object.entries(FAILURE_TYPES)
+  .filter(([, spec]) => !spec.retryable)
+  .map(([type]) => type);

@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { readEnvFile } from './env-file.js';
+import { projectRoot } from './paths.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number({ message: 'must be a port number' }).int('must be a whole number').min(0).max(65535);
+
+export const ConfigSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  TEMPORAL_ADDRESS: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('golden'),
+  TEMPORAL_UI_URL: z.url({ message: 'must be a URL' }).optional(),
+  /** Prefix for every task queue name; lets tests share a namespace without stealing each other's tasks. */
+  TEMPORAL_TASK_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-"').default(''),
+  /** The `temporal` CLI binary (the stack records the one it runs); runbook commands and tests call it. */
+  TEMPORAL_CLI: z.string().min(1).default('temporal'),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number({ message: 'must be a number' }).int().min(1).max(200).default(10),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+  DOCKER_HOST: z.string().optional(),
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  JWT_ISSUER: z.string().min(1).default('golden'),
+  JWT_AUDIENCE: z.string().min(1).default('golden-api'),
+
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: port.default(8080),
+  API_URL: z.url({ message: 'must be a URL' }).default('http://127.0.0.1:8080'),
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  WORKER_METRICS_PORT: port.default(9464),
+  /** How long a stopping worker lets in-flight activities finish before cancelling them; keep below the pod's grace period. */
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(0).max(3600).default(30),
+
+  /** Bearer token the `golden` CLI sends to the API (or pass --token). */
+  GOLDEN_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+
+  LLM_PROVIDER: z.enum(['scripted']).default('scripted'),
+  /** Delay of the scripted provider's answers, to behave like a real model in demos and durability tests. */
+  SCRIPTED_LLM_LATENCY_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).max(600_000).default(0),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigKey = keyof Config;
+
+/** Thrown when environment variables are missing or invalid; lists every offending variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: ReadonlyArray<{ variable: string; message: string }>) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+  }
+}
+
+/**
+ * The environment the process runs with: the local stack's env file (if any)
+ * under the real environment, so an explicit variable always wins.
+ */
+export function effectiveEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const file = env.GOLDEN_ENV_FILE ?? join(env.GOLDEN_DATA_DIR ?? join(projectRoot(), '.data'), 'stack.env');
+  return { ...readEnvFile(file), ...env };
+}
+
+function parse<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? '(root)'),
+      message: issue.code === 'invalid_type' && env[String(issue.path[0])] === undefined ? 'is required' : issue.message,
+    })),
+  );
+}
+
+/** Validates every variable; for processes that need the whole platform (workers, API). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return parse(ConfigSchema, effectiveEnv(env));
+}
+
+/** Validates only the named variables; for tools that need a few (the CLI's token command needs only JWT_*). */
+export function loadConfigSubset<K extends ConfigKey>(keys: readonly K[], env: NodeJS.ProcessEnv = process.env): Pick<Config, K> {
+  const mask: Partial<Record<ConfigKey, true>> = Object.fromEntries(keys.map((k) => [k, true]));
+  return parse(ConfigSchema.pick(mask), effectiveEnv(env)) as unknown as Pick<Config, K>;
+}

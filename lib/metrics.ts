@@ -1,0 +1,56 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { METRICS } from '../domain/metric-names.js';
+
+/**
+ * One registry per process, served on `/metrics`. Instruments are created here
+ * only, with names from domain/metric-names, so a name cannot drift.
+ */
+export function createMetrics(service: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: METRICS.httpRequests,
+      help: 'HTTP requests served, by route, method and status code',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      registers: [registry],
+    }),
+    httpRequestDuration: new Histogram({
+      name: METRICS.httpRequestDuration,
+      help: 'HTTP request latency in seconds',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    rbacPermissionDenied: new Counter({
+      name: METRICS.rbacPermissionDenied,
+      help: 'Requests refused because the caller lacked a permission or a valid token',
+      labelNames: ['permission', 'role', 'reason'] as const,
+      registers: [registry],
+    }),
+    activityExecutions: new Counter({
+      name: METRICS.activityExecutions,
+      help: 'Activity executions finished by this worker, by activity and outcome',
+      labelNames: ['activity', 'outcome'] as const,
+      registers: [registry],
+    }),
+    llmTokens: new Counter({
+      name: METRICS.llmTokens,
+      help: 'LLM tokens used, by tenant, agent role and model',
+      labelNames: ['tenant', 'role', 'model', 'kind'] as const,
+      registers: [registry],
+    }),
+    llmRequestDuration: new Histogram({
+      name: METRICS.llmRequestDuration,
+      help: 'LLM request latency in seconds, by provider and outcome',
+      labelNames: ['provider', 'outcome'] as const,
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

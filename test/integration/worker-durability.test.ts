@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { taskQueueName } from '../../domain/task-queues.js';
+import { createDb, type Db } from '../../lib/db.js';
+import { connectClient } from '../../lib/temporal-connection.js';
+import { TaskWorkflow } from '../../workflows/index.js';
+import { spawnEntry, waitFor, type Spawned } from '../support/processes.js';
+import { requireServices, testConfig, uniqueId } from '../support/services.js';
+
+const config = testConfig();
+const taskQueue = taskQueueName('orchestrator', config.TEMPORAL_TASK_QUEUE_PREFIX);
+const tenant = uniqueId('dur').toLowerCase();
+const input = { title: 'FizzBuzz', description: 'durability', language: 'python', tenantId: tenant, requestedBy: 'durability-test' };
+
+// The scripted model "thinks" long enough for the test to act while the activity is running.
+const workerEnv = {
+  TEMPORAL_TASK_QUEUE_PREFIX: config.TEMPORAL_TASK_QUEUE_PREFIX,
+  SCRIPTED_LLM_LATENCY_MS: '4000',
+  WORKER_METRICS_PORT: '0',
+  LOG_LEVEL: 'info',
+};
+
+let client: Client;
+let db: Db;
+const children: Spawned[] = [];
+
+/** A real worker process, returned once it polls (its signal handlers are installed by then). */
+async function startWorker(): Promise<Spawned> {
+  const spawned = spawnEntry('workers/orchestrator.js', workerEnv);
+  children.push(spawned);
+  await waitFor('the worker to start', async () => (spawned.output().includes('workers started') ? true : undefined));
+  return spawned;
+}
+
+async function stopWorker(worker: Spawned): Promise<void> {
+  worker.child.kill('SIGTERM');
+  await worker.exited;
+}
+
+async function waitForRunningAgent(workflowId: string) {
+  return waitFor('generateSolution to be running', async () => {
+    const { raw } = await client.workflow.getHandle(workflowId).describe();
+    return raw.pendingActivities?.find(
+      (a) => a.activityType?.name === 'generateSolution' && a.state === proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+    );
+  });
+}
+
+/** Attempt numbers of every finished generateSolution execution, read from the workflow history. */
+async function agentAttempts(workflowId: string): Promise<number[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const scheduled = new Set(
+    history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'generateSolution').map((e) => String(e.eventId)),
+  );
+  return history
+    .events!.filter((e) => e.activityTaskStartedEventAttributes && scheduled.has(String(e.activityTaskStartedEventAttributes.scheduledEventId)))
+    .map((e) => e.activityTaskStartedEventAttributes!.attempt!);
+}
+
+async function solutionRows(taskId: string) {
+  const { rows } = await db.query<{ attempt: number }>('SELECT attempt FROM task_solutions WHERE task_id = $1', [taskId]);
+  return rows;
+}
+
+describe('worker durability', () => {
+  before(async () => {
+    await requireServices(config, ['temporal', 'postgres']);
+    client = await connectClient(config);
+    db = createDb(config);
+  });
+  after(async () => {
+    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    await client?.connection.close();
+    await db?.end();
+  });
+
+  it('re-runs an activity whose worker was SIGKILLed, leaving exactly one row', async () => {
+    const taskId = uniqueId('kill');
+    const workflowId = `task-${taskId}`;
+    const first = await startWorker();
+    const handle = await client.workflow.start(TaskWorkflow, { taskQueue, workflowId, args: [input] });
+
+    const running = await waitForRunningAgent(workflowId);
+    assert.equal(running.attempt, 1);
+    first.child.kill('SIGKILL');
+    assert.equal((await first.exited).signal, 'SIGKILL');
+
+    const second = await startWorker();
+    const result = await handle.result();
+    await stopWorker(second);
+    assert.equal(result.status, 'completed');
+    const attempts = await agentAttempts(workflowId);
+    assert.equal(attempts.length, 1, 'history shows one completed execution of the activity');
+    assert.ok(attempts[0]! >= 2, `the completed execution is a retry (attempt ${attempts[0]})`);
+    const rows = await solutionRows(taskId);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.attempt, attempts[0]);
+  });
+
+  it('drains in-flight activities on SIGTERM, then exits 0', async () => {
+    const taskId = uniqueId('term');
+    const workflowId = `task-${taskId}`;
+    const worker = await startWorker();
+    const handle = await client.workflow.start(TaskWorkflow, { taskQueue, workflowId, args: [input] });
+    await waitForRunningAgent(workflowId);
+    worker.child.kill('SIGTERM');
+    const exit = await worker.exited;
+    assert.equal(exit.code, 0, worker.output());
+
+    const next = await startWorker();
+    await handle.result();
+    await stopWorker(next);
+    assert.deepEqual(await agentAttempts(workflowId), [1], 'the activity finished during the drain: no retry was needed');
+    assert.equal((await solutionRows(taskId)).length, 1);
+  });
+});

@@ -1,0 +1,36 @@
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../api/app.js';
+import type { RoleName } from '../../domain/roles.js';
+import type { Config } from '../../lib/config.js';
+import { createDb, type Db } from '../../lib/db.js';
+import { createLogger } from '../../lib/logger.js';
+import { createMetrics } from '../../lib/metrics.js';
+import { connectClient } from '../../lib/temporal-connection.js';
+import { signToken } from '../../lib/tokens.js';
+
+export interface TestApi {
+  app: FastifyInstance;
+  db: Db;
+  temporal: Client;
+  token(role: RoleName, tenant: string, sub?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The real API app on real Postgres and Temporal, for `app.inject` or a loopback listener. */
+export async function createTestApi(config: Config): Promise<TestApi> {
+  const db = createDb(config);
+  const temporal = await connectClient(config);
+  const app = await buildApp({ config, db, temporal, metrics: createMetrics('test-api'), logger: createLogger('test-api', 'silent') });
+  return {
+    app,
+    db,
+    temporal,
+    token: (role, tenant, sub = `${role}-user`) => signToken(config, { sub, tenant, role }, 600),
+    async close() {
+      await app.close();
+      await temporal.connection.close();
+      await db.end();
+    },
+  };
+}

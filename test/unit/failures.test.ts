@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FAILURE_TYPES, NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failures.js';
+
+describe('failure types', () => {
+  it('lists exactly the non-retryable types for retry policies', () => {
+    assert.deepEqual([...NON_RETRYABLE_FAILURE_TYPES].sort(), ['BudgetExceededError', 'InvalidInputError', 'NotFoundError']);
+  });
+
+  it('keeps transient failures retryable', () => {
+    assert.equal(FAILURE_TYPES.CircuitOpenError.retryable, true);
+    assert.equal(FAILURE_TYPES.LlmValidationError.retryable, true);
+  });
+});

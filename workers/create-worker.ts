@@ -1,0 +1,32 @@
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createActivities, type ActivityDeps, type Activities } from '../activities/index.js';
+import { taskQueueName, type TaskQueueName } from '../domain/task-queues.js';
+import { instrumentActivities } from './instrument.js';
+import { QUEUE_LAYOUT } from './queue-layout.js';
+import { workflowSource } from './workflow-source.js';
+
+export interface QueueWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  queue: TaskQueueName;
+  taskQueuePrefix: string;
+  shutdownGraceSeconds?: number;
+  deps: ActivityDeps;
+  /** Tests pass activity overrides to exercise one branch; production never does. */
+  activityOverrides?: Partial<Activities>;
+}
+
+/** A worker for one task queue, registering exactly what QUEUE_LAYOUT says that queue runs. */
+export async function createQueueWorker(opts: QueueWorkerOptions): Promise<Worker> {
+  const layout = QUEUE_LAYOUT[opts.queue];
+  const all = { ...instrumentActivities(createActivities(opts.deps), opts.deps.metrics), ...opts.activityOverrides };
+  const activities = Object.fromEntries(layout.activities.map((name) => [name, all[name]]));
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: taskQueueName(opts.queue, opts.taskQueuePrefix),
+    ...(layout.workflows ? workflowSource() : {}),
+    activities,
+    shutdownGraceTime: `${opts.shutdownGraceSeconds ?? 0}s`,
+  });
+}

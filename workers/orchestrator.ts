@@ -1,0 +1,4 @@
+import { runMain } from '../lib/main.js';
+import { runWorkers } from './run-workers.js';
+
+runMain(() => runWorkers(['orchestrator'], 'worker-orchestrator'));

@@ -1,0 +1,13 @@
+import type { ActivityName } from '../activities/index.js';
+import type { TaskQueueName } from '../domain/task-queues.js';
+
+/**
+ * What each task queue's workers run. Queues scale separately on their own
+ * backlog, so slow sandbox runs never starve orchestration.
+ */
+export const QUEUE_LAYOUT: Record<TaskQueueName, { workflows: boolean; activities: readonly ActivityName[] }> = {
+  orchestrator: { workflows: true, activities: ['recordTaskStarted', 'recordTaskFinished', 'generateSolution'] },
+  'peer-hub': { workflows: true, activities: [] },
+  supervisor: { workflows: true, activities: [] },
+  sandbox: { workflows: false, activities: ['probeSandboxRuntime'] },
+};

@@ -1,0 +1,53 @@
+import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import type { TaskQueueName } from '../domain/task-queues.js';
+import { loadConfig } from '../lib/config.js';
+import { createDb } from '../lib/db.js';
+import { createDocker } from '../lib/docker.js';
+import { startMetricsServer } from '../lib/http-metrics-server.js';
+import { createLlmProvider } from '../lib/llm/index.js';
+import { createLogger } from '../lib/logger.js';
+import { createMetrics } from '../lib/metrics.js';
+import { connectWorker } from '../lib/temporal-connection.js';
+import { temporalLogger } from '../lib/temporal-logger.js';
+import { createQueueWorker } from './create-worker.js';
+
+/**
+ * Runs one worker per queue in this process until SIGINT/SIGTERM. The SDK's
+ * runtime turns either signal into a graceful shutdown: pollers stop, running
+ * activities and workflow tasks finish (drain), then `run()` resolves.
+ */
+export async function runWorkers(queues: readonly TaskQueueName[], service: string): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(service, config.LOG_LEVEL);
+  Runtime.install({
+    logger: temporalLogger(logger),
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    // The SDK core's own logs join the same JSON stream instead of going to the console in their own format.
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'WARN' }), forward: {} } },
+  });
+
+  const metrics = createMetrics(service);
+  const db = createDb(config, (err) => logger.warn({ err }, 'postgres connection error'));
+  const deps = { db, metrics, llm: createLlmProvider(config), docker: createDocker(config) };
+  const connection = await connectWorker(config);
+  const workers = await Promise.all(
+    queues.map((queue) =>
+      createQueueWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, queue, taskQueuePrefix: config.TEMPORAL_TASK_QUEUE_PREFIX, shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS, deps }),
+    ),
+  );
+  const server = await startMetricsServer({
+    host: config.WORKER_METRICS_HOST,
+    port: config.WORKER_METRICS_PORT,
+    registry: metrics.registry,
+    healthy: () => workers.every((w) => w.getState() === 'RUNNING'),
+  });
+  logger.info({ queues, namespace: config.TEMPORAL_NAMESPACE, metricsPort: config.WORKER_METRICS_PORT }, 'workers started');
+  try {
+    await Promise.all(workers.map((w) => w.run()));
+    logger.info('workers drained and stopped');
+  } finally {
+    server.close();
+    await connection.close();
+    await db.end();
+  }
+}

@@ -1,0 +1,2 @@
+// The export name is the workflow type: worker, CLI, Web UI and API all use it.
+export { TaskWorkflow } from './task-workflow.js';

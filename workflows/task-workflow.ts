@@ -1,0 +1,98 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
+import { TaskWorkflowInput, type TaskResult } from '../domain/schemas/task.js';
+import type { TaskStatus } from '../domain/task-status.js';
+import { describeZodError } from '../domain/validation.js';
+import { taskIdFromWorkflowId } from '../domain/workflow-ids.js';
+import { taskProgressQuery, type TaskProgress } from './messages.js';
+import { TaskStatusKey, TenantIdKey } from './search-attribute-keys.js';
+
+const records = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+  },
+});
+
+// LLM calls are slow but heartbeat: a dead worker is noticed after the heartbeat timeout, not after minutes.
+const agents = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '10s',
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+  },
+});
+
+/**
+ * One software task, end to end. Input is plain JSON, validated here so that
+ * `temporal workflow start --type TaskWorkflow --input '{…}'` is checked
+ * exactly like `POST /tasks`.
+ */
+export async function TaskWorkflow(rawInput: unknown): Promise<TaskResult> {
+  const parsed = TaskWorkflowInput.safeParse(rawInput);
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(`invalid TaskWorkflow input: ${describeZodError(parsed.error)}`, 'InvalidInputError');
+  }
+  const input = parsed.data;
+  const { workflowId } = workflowInfo();
+  const taskId = taskIdFromWorkflowId(workflowId);
+  if (!taskId) {
+    throw ApplicationFailure.nonRetryable(`invalid workflow id "${workflowId}": TaskWorkflow ids are task-<id>`, 'InvalidInputError');
+  }
+
+  const progress: TaskProgress = { status: 'running', step: 'start' };
+  setHandler(taskProgressQuery, () => progress);
+  const setStatus = (status: TaskStatus) => {
+    progress.status = status;
+    upsertSearchAttributes([
+      { key: TenantIdKey, value: input.tenantId },
+      { key: TaskStatusKey, value: status },
+    ]);
+  };
+
+  setStatus('running');
+  await records.recordTaskStarted({ taskId, workflowId, input });
+
+  try {
+    progress.step = 'develop';
+    const solution = await agents.generateSolution({ taskId, step: 'develop-1' });
+    progress.solutionId = solution.solutionId;
+    const result: TaskResult = { taskId, tenantId: input.tenantId, status: 'completed', solution };
+    progress.step = 'done';
+    await records.recordTaskFinished({ taskId, status: 'completed', result });
+    setStatus('completed');
+    return result;
+  } catch (err) {
+    const status: TaskStatus = isCancellation(err) ? 'cancelled' : 'failed';
+    // The run is being cancelled or failing; only a shielded scope still gets to record why.
+    await CancellationScope.nonCancellable(async () => {
+      setStatus(status);
+      await records.recordTaskFinished({ taskId, status, error: failureMessage(err) });
+    });
+    throw err;
+  }
+}
+
+/** The innermost cause's message: "activity failed" alone tells an operator nothing. */
+function failureMessage(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(err);
+}
