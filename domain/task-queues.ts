@@ -9,3 +9,14 @@ export type TaskQueueName = (typeof TASK_QUEUES)[number];
 export function taskQueueName(queue: TaskQueueName, prefix = ''): string {
   return `${prefix}${queue}`;
 }
+
+/**
+ * The name of another queue in the same deployment as `current`: a workflow
+ * on `t1-orchestrator` sends sandbox work to `t1-sandbox`, so a prefix set
+ * for the workers reaches the activities they schedule without more config.
+ */
+export function siblingTaskQueue(current: string, target: TaskQueueName): string {
+  const own = TASK_QUEUES.find((q) => current.endsWith(q));
+  if (!own) throw new Error(`task queue "${current}" is not one of ${TASK_QUEUES.join(', ')} (with an optional prefix)`);
+  return `${current.slice(0, current.length - own.length)}${target}`;
+}

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_ENTRY_PATH } from '../workers/workflow-source.js';
 
 // Workers load this prebuilt bundle; images ship it so pods start fast.
-const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY_PATH, logger: undefined });
+const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY_PATH, logger: new DefaultLogger('WARN') });
 await writeFile(WORKFLOW_BUNDLE_PATH, code);
 console.log(`workflow bundle written to ${WORKFLOW_BUNDLE_PATH} (${(code.length / 1024).toFixed(0)} KiB)`);

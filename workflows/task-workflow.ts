@@ -8,6 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { innermostMessage } from '../domain/error-messages.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
 import { TaskWorkflowInput, type TaskResult } from '../domain/schemas/task.js';
 import type { TaskStatus } from '../domain/task-status.js';
@@ -84,15 +85,8 @@ export async function TaskWorkflow(rawInput: unknown): Promise<TaskResult> {
     // The run is being cancelled or failing; only a shielded scope still gets to record why.
     await CancellationScope.nonCancellable(async () => {
       setStatus(status);
-      await records.recordTaskFinished({ taskId, status, error: failureMessage(err) });
+      await records.recordTaskFinished({ taskId, status, error: innermostMessage(err) });
     });
     throw err;
   }
-}
-
-/** The innermost cause's message: "activity failed" alone tells an operator nothing. */
-function failureMessage(err: unknown): string {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(err);
 }

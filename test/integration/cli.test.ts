@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import type { TaskView } from '../../domain/schemas/task.js';
-import { distDir } from '../../lib/paths.js';
 import { verifyToken } from '../../lib/tokens.js';
 import { createTestApi, type TestApi } from '../support/api.js';
+import { golden as runGolden, runNode } from '../support/cli.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
 import { createTestWorkers, type TestWorkers } from '../support/workers.js';
 
-const execFileAsync = promisify(execFile);
 const config = testConfig();
 const tenant = uniqueId('cli').toLowerCase();
 
@@ -18,18 +14,8 @@ let api: TestApi;
 let workers: TestWorkers;
 let apiUrl: string;
 
-/** Runs `golden …` as a user would; resolves with exit code and output instead of throwing. */
-async function golden(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [join(distDir(), 'cli', 'golden.js'), ...args], {
-      env: { ...process.env, API_URL: apiUrl, ...env },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function golden(args: string[], env: Record<string, string> = {}) {
+  return runGolden(args, { API_URL: apiUrl, ...env });
 }
 
 describe('golden CLI', () => {
@@ -96,13 +82,13 @@ describe('golden CLI', () => {
 
   it('refuses to start a process with bad environment variables, naming each one', async () => {
     for (const entry of ['api/server.js', 'workers/orchestrator.js']) {
-      const result = await execFileAsync(process.execPath, [join(distDir(), entry)], {
-        env: { PATH: process.env.PATH, GOLDEN_ENV_FILE: '/dev/null', DATABASE_URL: 'mysql://x', JWT_SECRET: 'short', API_PORT: 'eighty' },
-        timeout: 30_000,
-      }).then(
-        () => ({ code: 0, stderr: '' }),
-        (err: { code: number; stderr: string }) => err,
-      );
+      const result = await runNode(entry, [], {
+        PATH: process.env.PATH,
+        GOLDEN_ENV_FILE: '/dev/null',
+        DATABASE_URL: 'mysql://x',
+        JWT_SECRET: 'short',
+        API_PORT: 'eighty',
+      });
       assert.equal(result.code, 2, entry);
       for (const variable of ['TEMPORAL_ADDRESS: is required', 'DATABASE_URL: must be a postgres:// URL', 'REDIS_URL: is required', 'JWT_SECRET: must be at least 32']) {
         assert.ok(result.stderr.includes(variable), `${entry} names ${variable}; got: ${result.stderr}`);

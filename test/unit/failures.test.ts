@@ -12,3 +12,13 @@ describe('failure types', () => {
     assert.equal(FAILURE_TYPES.LlmValidationError.retryable, true);
   });
 });
+
+describe('innermostMessage', () => {
+  it('digs through wrapped causes', async () => {
+    const { innermostMessage } = await import('../../domain/error-messages.js');
+    const inner = new Error('task row is gone');
+    const outer = new Error('activity failed', { cause: new Error('wrapped', { cause: inner }) });
+    assert.equal(innermostMessage(outer), 'task row is gone');
+    assert.equal(innermostMessage('plain'), 'plain');
+  });
+});

@@ -20,3 +20,13 @@ describe('workflow ids', () => {
     assert.equal(taskQueueName('sandbox', 't1-'), 't1-sandbox');
   });
 });
+
+describe('sibling task queues', () => {
+  it('keeps the prefix of the current queue', async () => {
+    const { siblingTaskQueue } = await import('../../domain/task-queues.js');
+    assert.equal(siblingTaskQueue('orchestrator', 'sandbox'), 'sandbox');
+    assert.equal(siblingTaskQueue('t1-orchestrator', 'sandbox'), 't1-sandbox');
+    assert.equal(siblingTaskQueue('x-peer-hub', 'supervisor'), 'x-supervisor');
+    assert.throws(() => siblingTaskQueue('elsewhere', 'sandbox'), /not one of/);
+  });
+});
