@@ -19,11 +19,17 @@ export function createTaskRecordActivities({ db }: TaskRecordDeps) {
         // A task id is global: reusing another tenant's id must never touch that tenant's row.
         throw ApplicationFailure.nonRetryable(`task ${args.taskId} already belongs to another tenant or workflow`, 'InvalidInputError');
       }
-      await setTaskStatus(db, args.taskId, 'running');
+      await setTaskStatus(db, args.taskId, args.input.tenantId, 'running');
     },
 
-    async recordTaskFinished(args: { taskId: string; status: Exclude<TaskStatus, 'queued' | 'running'>; result?: TaskResult; error?: string }): Promise<void> {
-      await setTaskStatus(db, args.taskId, args.status, { result: args.result, error: args.error });
+    async recordTaskFinished(args: {
+      taskId: string;
+      tenantId: string;
+      status: Exclude<TaskStatus, 'queued' | 'running'>;
+      result?: TaskResult;
+      error?: string;
+    }): Promise<void> {
+      await setTaskStatus(db, args.taskId, args.tenantId, args.status, { result: args.result, error: args.error });
     },
   };
 }

@@ -59,7 +59,7 @@ export async function createTask(deps: TaskServiceDeps, identity: TokenClaims, b
       created = false;
     } else {
       // Without a workflow the row would sit in "queued" forever; a repeat of the call tries again.
-      await setTaskStatus(deps.db, taskId, 'failed', { error: `workflow could not be started: ${(err as Error).message}` });
+      await setTaskStatus(deps.db, taskId, identity.tenant, 'failed', { error: `workflow could not be started: ${(err as Error).message}` });
       throw new UnavailableError(`the workflow engine did not accept the task: ${(err as Error).message}`);
     }
   }

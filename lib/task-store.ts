@@ -32,15 +32,17 @@ export async function ensureTask(db: Db, taskId: string, workflowId: string, inp
   );
 }
 
+/** Scoped by tenant as well as id, so a clash of ids can never touch another tenant's task. */
 export async function setTaskStatus(
   db: Db,
   taskId: string,
+  tenantId: string,
   status: TaskStatus,
   outcome: { result?: TaskResult; error?: string } = {},
 ): Promise<void> {
   await db.query(
-    `UPDATE tasks SET status = $2, result = COALESCE($3::jsonb, result), error = $4, updated_at = now() WHERE id = $1`,
-    [taskId, status, outcome.result ? JSON.stringify(outcome.result) : null, outcome.error ?? null],
+    `UPDATE tasks SET status = $2, result = COALESCE($3::jsonb, result), error = $4, updated_at = now() WHERE id = $1 AND tenant_id = $5`,
+    [taskId, status, outcome.result ? JSON.stringify(outcome.result) : null, outcome.error ?? null, tenantId],
   );
 }
 

@@ -69,15 +69,14 @@ export async function TaskWorkflow(rawInput: unknown): Promise<TaskResult> {
   };
 
   setStatus('running');
-  await records.recordTaskStarted({ taskId, workflowId, input });
-
   try {
+    await records.recordTaskStarted({ taskId, workflowId, input });
     progress.step = 'develop';
     const solution = await agents.generateSolution({ taskId, step: 'develop-1' });
     progress.solutionId = solution.solutionId;
     const result: TaskResult = { taskId, tenantId: input.tenantId, status: 'completed', solution };
     progress.step = 'done';
-    await records.recordTaskFinished({ taskId, status: 'completed', result });
+    await records.recordTaskFinished({ taskId, tenantId: input.tenantId, status: 'completed', result });
     setStatus('completed');
     return result;
   } catch (err) {
@@ -85,7 +84,7 @@ export async function TaskWorkflow(rawInput: unknown): Promise<TaskResult> {
     // The run is being cancelled or failing; only a shielded scope still gets to record why.
     await CancellationScope.nonCancellable(async () => {
       setStatus(status);
-      await records.recordTaskFinished({ taskId, status, error: innermostMessage(err) });
+      await records.recordTaskFinished({ taskId, tenantId: input.tenantId, status, error: innermostMessage(err) });
     });
     throw err;
   }

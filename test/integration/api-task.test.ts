@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TaskView } from '../../domain/schemas/task.js';
+import { innermostMessage } from '../../domain/error-messages.js';
+import { taskQueueName } from '../../domain/task-queues.js';
+import { getTaskRow } from '../../lib/task-store.js';
+import { TaskWorkflow } from '../../workflows/index.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
 import { createTestApi, type TestApi } from '../support/api.js';
 import { createTestWorkers, type TestWorkers } from '../support/workers.js';
@@ -89,7 +93,7 @@ describe('POST /tasks → TaskWorkflow → Postgres', () => {
     assert.match(message, /tenantId/);
   });
 
-  it('refuses a missing, forged or expired token and a role without the permission', async () => {
+  it('refuses a missing or forged token and a role without the permission', async () => {
     const missing = await post(undefined, body);
     assert.equal(missing.statusCode, 401);
     assert.match(missing.json().message, /missing bearer token/);
@@ -114,6 +118,21 @@ describe('POST /tasks → TaskWorkflow → Postgres', () => {
     });
     assert.equal(other.statusCode, 404);
     await api.temporal.workflow.getHandle(mine.json<TaskView>().workflowId).result();
+  });
+
+  it("never lets a direct start with another tenant's task id touch that task", async () => {
+    const mine = (await post(await api.token('developer', tenant), { ...body, id: uniqueId('owned') })).json<TaskView>();
+    await api.temporal.workflow.getHandle(mine.workflowId).result();
+    const intruder = api.temporal.workflow.execute(TaskWorkflow, {
+      taskQueue: taskQueueName('orchestrator', config.TEMPORAL_TASK_QUEUE_PREFIX),
+      workflowId: mine.workflowId,
+      args: [{ ...body, tenantId: 'intruder', requestedBy: 'mallory' }],
+    });
+    await assert.rejects(intruder, (err: unknown) => /already belongs to another tenant/.test(innermostMessage(err)));
+    const row = await getTaskRow(api.db, mine.id);
+    assert.equal(row?.tenant_id, tenant);
+    assert.equal(row?.status, 'completed');
+    assert.equal(row?.error, null);
   });
 
   it('serves metrics, health and an OpenAPI document', async () => {
