@@ -1,52 +1,72 @@
 import { Context, ApplicationFailure } from '@temporalio/activity';
+import { LLM_CALL_LIMITS, callReservation } from '../domain/budget.js';
 import { DeveloperSolution } from '../domain/schemas/solution.js';
 import type { SolutionSummary, TaskLanguage } from '../domain/schemas/task.js';
 import { describeZodError } from '../domain/validation.js';
 import type { Db } from '../lib/db.js';
 import type { LlmProvider } from '../lib/llm/index.js';
 import { taskBlock } from '../lib/llm/scripted-provider.js';
+import { estimateTokens } from '../lib/llm/token-estimate.js';
+import type { BudgetController } from '../lib/budget/controller.js';
+import { BudgetExceededError } from '../lib/budget/errors.js';
 import type { Metrics } from '../lib/metrics.js';
 import { getTaskRow, saveSolution } from '../lib/task-store.js';
+import { asActivityFailure } from './budget.js';
 import { withHeartbeats } from './heartbeat.js';
 
 export interface DeveloperAgentDeps {
   db: Db;
   llm: LlmProvider;
   metrics: Metrics;
+  budget: BudgetController;
 }
 
-/** Upper bound of a developer answer; a budget reservation covers exactly this much. */
-export const DEVELOPER_MAX_TOKENS = 4_000;
+const LIMITS = LLM_CALL_LIMITS.developer;
 
 const SYSTEM_PROMPT =
   'You are the developer agent. Answer with one JSON object {"summary": string, "files": [{"path","content"}], "tests": [{"path","content"}]} and nothing else.';
 
-export function createDeveloperAgentActivities({ db, llm, metrics }: DeveloperAgentDeps) {
+export function createDeveloperAgentActivities({ db, llm, metrics, budget }: DeveloperAgentDeps) {
   return {
     /**
      * Asks the developer agent for a solution and stores it under (task, step).
      * The code stays in Postgres; the workflow gets a reference and a summary.
      */
-    async generateSolution(args: { taskId: string; step: string }): Promise<SolutionSummary> {
+    async generateSolution(args: { taskId: string; step: string; budgetRequestId: string }): Promise<SolutionSummary> {
       const ctx = Context.current();
       const task = await getTaskRow(db, args.taskId);
       if (!task) throw ApplicationFailure.nonRetryable(`task ${args.taskId} does not exist`, 'NotFoundError');
+      const prompt = `Write the solution and its unit tests.\n${taskBlock({ title: task.title, description: task.description, language: task.language as TaskLanguage })}`;
+      if (estimateTokens(SYSTEM_PROMPT + prompt) > LIMITS.maxPromptTokens) {
+        throw ApplicationFailure.nonRetryable(`the task is too long for one developer call (over ${LIMITS.maxPromptTokens} prompt tokens)`, 'InvalidInputError');
+      }
+
+      // This attempt holds the call's full reservation again: earlier attempts may have used part of it.
+      try {
+        const hold = await budget.rearm(args.budgetRequestId);
+        if (!hold.armed) {
+          throw new BudgetExceededError(task.tenant_id, callReservation('developer'), hold.remaining ?? 0);
+        }
+      } catch (err) {
+        throw asActivityFailure(err);
+      }
 
       const started = performance.now();
       const answer = await withHeartbeats(
         () =>
           llm.complete(
-            {
-              role: 'developer',
-              system: SYSTEM_PROMPT,
-              prompt: `Write the solution and its unit tests.\n${taskBlock({ title: task.title, description: task.description, language: task.language as TaskLanguage })}`,
-              maxTokens: DEVELOPER_MAX_TOKENS,
-            },
+            { role: 'developer', system: SYSTEM_PROMPT, prompt, maxTokens: LIMITS.maxCompletionTokens },
             ctx.cancellationSignal,
           ),
         { step: args.step },
       );
       metrics.llmRequestDuration.observe({ provider: answer.provider, outcome: 'ok' }, (performance.now() - started) / 1000);
+      // Spent tokens are charged before anything can still fail, once for this attempt.
+      await budget.commit({
+        requestId: args.budgetRequestId,
+        attempt: ctx.info.attempt,
+        tokens: answer.usage.promptTokens + answer.usage.completionTokens,
+      });
       for (const [kind, count] of [['prompt', answer.usage.promptTokens], ['completion', answer.usage.completionTokens]] as const) {
         metrics.llmTokens.inc({ tenant: task.tenant_id, role: 'developer', model: answer.model, kind }, count);
       }

@@ -1,7 +1,10 @@
 import type Docker from 'dockerode';
+import type { BudgetController } from '../lib/budget/controller.js';
 import type { Db } from '../lib/db.js';
 import type { LlmProvider } from '../lib/llm/index.js';
+import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import { createBudgetActivities } from './budget.js';
 import { createDeveloperAgentActivities } from './developer-agent.js';
 import { createSandboxProbeActivities } from './sandbox-probe.js';
 import { createTaskRecordActivities } from './task-records.js';
@@ -11,12 +14,15 @@ export interface ActivityDeps {
   llm: LlmProvider;
   metrics: Metrics;
   docker: Docker;
+  budget: BudgetController;
+  logger?: Pick<Logger, 'error'>;
 }
 
 /** Every activity, built once per worker from its adapters; workflows import only the type. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createTaskRecordActivities(deps),
+    ...createBudgetActivities(deps),
     ...createDeveloperAgentActivities(deps),
     ...createSandboxProbeActivities(deps),
   };

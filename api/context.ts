@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { BudgetController } from '../lib/budget/controller.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
@@ -11,4 +12,5 @@ export interface ApiDeps {
   temporal: Client;
   metrics: Metrics;
   logger: Logger;
+  budget: BudgetController;
 }

@@ -1,8 +1,12 @@
+import { BudgetController } from '../lib/budget/controller.js';
+import { startBudgetCacheInvalidator } from '../lib/budget/cache-invalidator.js';
+import { registerBudgetGauges } from '../lib/budget/gauges.js';
 import { loadConfig } from '../lib/config.js';
 import { createDb } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { runMain } from '../lib/main.js';
 import { createMetrics } from '../lib/metrics.js';
+import { createRedis } from '../lib/redis.js';
 import { connectClient } from '../lib/temporal-connection.js';
 import { buildApp } from './app.js';
 
@@ -10,8 +14,13 @@ runMain(async () => {
   const config = loadConfig();
   const logger = createLogger('api', config.LOG_LEVEL);
   const db = createDb(config, (err) => logger.warn({ err }, 'postgres connection error'));
+  const redis = createRedis(config, (err) => logger.warn({ err }, 'redis connection error'));
+  const metrics = createMetrics('api');
+  registerBudgetGauges(metrics.registry, db);
+  const budget = new BudgetController({ db, redis, config, metrics });
+  const invalidator = startBudgetCacheInvalidator(config, (tenant) => budget.dropCachedStatus(tenant), logger);
   const temporal = await connectClient(config);
-  const app = await buildApp({ config, db, temporal, metrics: createMetrics('api'), logger });
+  const app = await buildApp({ config, db, temporal, metrics, logger, budget });
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
 
   let stopping = false;
@@ -20,7 +29,9 @@ runMain(async () => {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     await app.close();
+    await invalidator.stop();
     await temporal.connection.close();
+    redis.disconnect();
     await db.end();
     process.exit(0);
   };

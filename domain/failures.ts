@@ -10,6 +10,12 @@ export const FAILURE_TYPES = {
   LlmValidationError: { retryable: true },
   /** A tenant's remaining tokens cannot cover a reservation. */
   BudgetExceededError: { retryable: false },
+  /** An idempotency key was reused with different parameters: a caller bug, not a transient state. */
+  IdempotencyConflictError: { retryable: false },
+  /** An identical budget request is still being processed elsewhere. */
+  RequestInFlightError: { retryable: true },
+  /** A commit or renewal named a reservation that does not exist. */
+  ReservationNotFoundError: { retryable: false },
   /** A dependency's circuit breaker is open; retry after its recovery timeout. */
   CircuitOpenError: { retryable: true },
   /** A referenced record (task, solution) does not exist. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { BUDGET_PERIODS } from '../domain/budget.js';
 import { readEnvFile } from './env-file.js';
 import { projectRoot } from './paths.js';
 
@@ -45,6 +46,17 @@ export const ConfigSchema = z.object({
 
   /** Bearer token the `golden` CLI sends to the API (or pass --token). */
   GOLDEN_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+
+  BUDGET_DEFAULT_LIMIT: z.coerce.number({ message: 'must be a number' }).int().min(0).default(1_000_000),
+  BUDGET_DEFAULT_PERIOD: z.enum(BUDGET_PERIODS).default('monthly'),
+  /** A hold not committed or released by then is given back by the sweep (a crashed worker's call). */
+  BUDGET_RESERVATION_TTL_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(10).max(86_400).default(900),
+  /** How long a request id's first answer is kept for repeats; Postgres keeps the charge itself forever. */
+  BUDGET_IDEMPOTENCY_TTL_HOURS: z.coerce.number({ message: 'must be a number' }).int().min(24, 'must be at least 24').max(24 * 30).default(48),
+  /** How long a duplicate waits for the first request's answer before it proceeds itself. */
+  BUDGET_INFLIGHT_TTL_MS: z.coerce.number({ message: 'must be a number' }).int().min(100).max(60_000).default(5_000),
+  BUDGET_SWEEP_INTERVAL_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(3600).default(30),
+  BUDGET_RECONCILE_INTERVAL_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(86_400).default(300),
 
   LLM_PROVIDER: z.enum(['scripted']).default('scripted'),
   /** Delay of the scripted provider's answers, to behave like a real model in demos and durability tests. */

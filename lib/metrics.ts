@@ -50,6 +50,28 @@ export function createMetrics(service: string) {
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers: [registry],
     }),
+    budgetReservations: new Counter({
+      name: METRICS.budgetReservations,
+      help: 'Budget reservations by outcome: granted, denied, replayed (a repeat answered from the first), conflict',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    budgetReservationConflicts: new Counter({
+      name: METRICS.budgetReservationConflicts,
+      help: 'Requests that reused an idempotency key with different parameters',
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    }),
+    budgetRedisFallbacks: new Counter({
+      name: METRICS.budgetRedisFallbacks,
+      help: 'Budget operations decided by Postgres alone because Redis did not answer',
+      registers: [registry],
+    }),
+    budgetUnbilledTokens: new Counter({
+      name: METRICS.budgetUnbilledTokens,
+      help: 'Tokens really spent that could not be charged: the hold had expired and the limit was reached',
+      registers: [registry],
+    }),
   };
 }
 

@@ -6,7 +6,18 @@ import type { TaskQueueName } from '../domain/task-queues.js';
  * backlog, so slow sandbox runs never starve orchestration.
  */
 export const QUEUE_LAYOUT: Record<TaskQueueName, { workflows: boolean; activities: readonly ActivityName[] }> = {
-  orchestrator: { workflows: true, activities: ['recordTaskStarted', 'recordTaskFinished', 'generateSolution'] },
+  orchestrator: {
+    workflows: true,
+    activities: [
+      'recordTaskStarted',
+      'recordTaskFinished',
+      'generateSolution',
+      'reserveBudget',
+      'releaseBudget',
+      'expireBudgetReservations',
+      'reconcileBudgets',
+    ],
+  },
   'peer-hub': { workflows: true, activities: [] },
   supervisor: { workflows: true, activities: [] },
   sandbox: { workflows: false, activities: ['probeSandboxRuntime'] },

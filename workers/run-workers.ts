@@ -1,15 +1,15 @@
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { TaskQueueName } from '../domain/task-queues.js';
 import { loadConfig } from '../lib/config.js';
-import { createDb } from '../lib/db.js';
-import { createDocker } from '../lib/docker.js';
+import { registerBudgetGauges } from '../lib/budget/gauges.js';
 import { startMetricsServer } from '../lib/http-metrics-server.js';
-import { createLlmProvider } from '../lib/llm/index.js';
 import { createLogger } from '../lib/logger.js';
 import { createMetrics } from '../lib/metrics.js';
-import { connectWorker } from '../lib/temporal-connection.js';
+import { connectClient, connectWorker } from '../lib/temporal-connection.js';
 import { temporalLogger } from '../lib/temporal-logger.js';
+import { createActivityDeps } from './activity-deps.js';
 import { createQueueWorker } from './create-worker.js';
+import { ensureSchedules } from './schedules.js';
 
 /**
  * Runs one worker per queue in this process until SIGINT/SIGTERM. The SDK's
@@ -27,9 +27,15 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
   });
 
   const metrics = createMetrics(service);
-  const db = createDb(config, (err) => logger.warn({ err }, 'postgres connection error'));
-  const deps = { db, metrics, llm: createLlmProvider(config), docker: createDocker(config) };
+  const deps = createActivityDeps(config, metrics, logger);
+  registerBudgetGauges(metrics.registry, deps.db);
   const connection = await connectWorker(config);
+  if (queues.includes('orchestrator')) {
+    const client = await connectClient(config);
+    const schedules = await ensureSchedules(client, config);
+    await client.connection.close();
+    logger.info({ schedules }, 'schedules ensured');
+  }
   const workers = await Promise.all(
     queues.map((queue) =>
       createQueueWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, queue, taskQueuePrefix: config.TEMPORAL_TASK_QUEUE_PREFIX, shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS, deps }),
@@ -48,6 +54,6 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
   } finally {
     server.close();
     await connection.close();
-    await db.end();
+    await deps.close();
   }
 }

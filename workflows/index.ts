@@ -1,3 +1,4 @@
 // The export name is the workflow type: worker, CLI, Web UI and API all use it.
 export { TaskWorkflow } from './task-workflow.js';
 export { SystemProbeWorkflow } from './system-probe-workflow.js';
+export { BudgetSweepWorkflow, BudgetReconcileWorkflow } from './budget-maintenance-workflows.js';

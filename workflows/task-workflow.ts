@@ -8,6 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { budgetRequestId, callReservation, type BudgetedRole } from '../domain/budget.js';
 import { innermostMessage } from '../domain/error-messages.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
 import { TaskWorkflowInput, type TaskResult } from '../domain/schemas/task.js';
@@ -42,6 +43,22 @@ const agents = proxyActivities<Activities>({
 });
 
 /**
+ * Runs one LLM call inside its budget: reserve its maximum first (a denial
+ * fails the task before any token is spent), let each attempt commit its
+ * usage, and give back whatever is still held however the call ends.
+ */
+async function budgetedCall<T>(tenantId: string, step: string, role: BudgetedRole, call: (requestId: string) => Promise<T>): Promise<T> {
+  const requestId = budgetRequestId(workflowInfo().workflowId, step);
+  await records.reserveBudget({ requestId, tenantId, amount: callReservation(role) });
+  try {
+    return await call(requestId);
+  } finally {
+    // Also when the workflow is being cancelled: the hold must not outlive the call.
+    await CancellationScope.nonCancellable(() => records.releaseBudget({ requestId }));
+  }
+}
+
+/**
  * One software task, end to end. Input is plain JSON, validated here so that
  * `temporal workflow start --type TaskWorkflow --input '{…}'` is checked
  * exactly like `POST /tasks`.
@@ -72,7 +89,9 @@ export async function TaskWorkflow(rawInput: unknown): Promise<TaskResult> {
   try {
     await records.recordTaskStarted({ taskId, workflowId, input });
     progress.step = 'develop';
-    const solution = await agents.generateSolution({ taskId, step: 'develop-1' });
+    const solution = await budgetedCall(input.tenantId, 'develop-1', 'developer', (budgetRequestId) =>
+      agents.generateSolution({ taskId, step: 'develop-1', budgetRequestId }),
+    );
     progress.solutionId = solution.solutionId;
     const result: TaskResult = { taskId, tenantId: input.tenantId, status: 'completed', solution };
     progress.step = 'done';

@@ -1,17 +1,18 @@
 import { relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliError } from '../cli-error.js';
-import { stackDown, stackStatus, stackUp, type StackStatus } from '../stack/index.js';
+import { restartComponent, STACK_COMPONENTS, stackDown, stackStatus, stackUp, type StackComponent, type StackStatus } from '../stack/index.js';
 
-const USAGE = `Usage: golden stack <up|down|status> [options]
+const USAGE = `Usage: golden stack <up|down|restart|status> [options]
 
-Start, stop or inspect the local stack: Postgres, Redis, Docker, Temporal,
-the worker and the API. State lives in .data/ (or $GOLDEN_DATA_DIR); the
-variables to reach it are written to .data/stack.env.
+Start, stop, restart or inspect the local stack: Postgres, Redis, Docker,
+Temporal, the worker and the API. State lives in .data/ (or $GOLDEN_DATA_DIR);
+the variables to reach it are written to .data/stack.env.
 
 Commands:
   up       start whatever is not running (idempotent), write .data/stack.env
   down     stop what \`up\` started
+  restart  stop one component and start it again (same port, same data)
   status   show each component: state, address, pid, log file
 
 Run \`golden stack <command> --help\` for its options.`;
@@ -40,6 +41,23 @@ Options:
   -h, --help   show this help`,
     options: { purge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   },
+  restart: {
+    usage: `Usage: golden stack restart <component> [--kill]
+
+Stops one component that \`golden stack up\` started and starts it again on
+the same port with the same data (Postgres WAL, Redis AOF, the Temporal
+database file), waiting until it is ready as \`up\` does. Connected clients
+lose their connections and must reconnect. Prints how long it took.
+
+Components: ${STACK_COMPONENTS.join(', ')}
+
+Options:
+  --kill       SIGKILL its process group at once, to simulate a crash, instead
+               of its normal shutdown (SIGINT for postgres, SIGTERM otherwise)
+  -h, --help   show this help`,
+    options: { kill: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    positionals: 1,
+  },
   status: {
     usage: `Usage: golden stack status [--json]
 
@@ -51,17 +69,23 @@ Options:
   -h, --help   show this help`,
     options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   },
-} satisfies Record<string, { usage: string; options: ParseArgsConfig['options'] }>;
+} satisfies Record<string, { usage: string; options: ParseArgsConfig['options']; positionals?: number }>;
 
 type Subcommand = keyof typeof SUBCOMMANDS;
 
-function parse(sub: Subcommand, args: string[]): Record<string, boolean | undefined> {
+function parse(sub: Subcommand, args: string[]): { values: Record<string, boolean | undefined>; positionals: string[] } {
+  const spec: { usage: string; options: ParseArgsConfig['options']; positionals?: number } = SUBCOMMANDS[sub];
+  const allowed = spec.positionals ?? 0;
+  let parsed: { values: Record<string, boolean | undefined>; positionals: string[] };
   try {
-    const { values } = parseArgs({ args, options: SUBCOMMANDS[sub].options, strict: true, allowPositionals: false });
-    return values as Record<string, boolean | undefined>;
+    parsed = parseArgs({ args, options: spec.options, strict: true, allowPositionals: allowed > 0 }) as typeof parsed;
   } catch (err) {
-    throw new CliError(`${sub}: ${(err as Error).message}\n\n${SUBCOMMANDS[sub].usage}`);
+    throw new CliError(`${sub}: ${(err as Error).message}\n\n${spec.usage}`);
   }
+  if (parsed.positionals.length > allowed) {
+    throw new CliError(`${sub}: unexpected argument "${parsed.positionals[allowed]}"\n\n${spec.usage}`);
+  }
+  return parsed;
 }
 
 function shortPath(file: string): string {
@@ -84,17 +108,17 @@ function printStatus(status: StackStatus): void {
 
 export const stackCommand = {
   name: 'stack',
-  summary: 'Start, stop or inspect the local stack (Temporal, Postgres, Redis, Docker, worker, API)',
+  summary: 'Start, stop, restart or inspect the local stack (Temporal, Postgres, Redis, Docker, worker, API)',
   run: async (args: string[]): Promise<void> => {
     const [sub, ...rest] = args;
-    if (sub === undefined) throw new CliError(`missing command (up, down or status)\n\n${USAGE}`);
+    if (sub === undefined) throw new CliError(`missing command (up, down, restart or status)\n\n${USAGE}`);
     if (sub === '--help' || sub === '-h' || sub === 'help') {
       console.log(USAGE);
       return;
     }
-    if (!Object.hasOwn(SUBCOMMANDS, sub)) throw new CliError(`unknown command "${sub}" (expected up, down or status)\n\n${USAGE}`);
+    if (!Object.hasOwn(SUBCOMMANDS, sub)) throw new CliError(`unknown command "${sub}" (expected up, down, restart or status)\n\n${USAGE}`);
     const command = sub as Subcommand;
-    const values = parse(command, rest);
+    const { values, positionals } = parse(command, rest);
     if (values.help) {
       console.log(SUBCOMMANDS[command].usage);
       return;
@@ -106,6 +130,15 @@ export const stackCommand = {
       case 'down':
         await stackDown({ purge: values.purge === true });
         return;
+      case 'restart': {
+        const [component] = positionals;
+        if (component === undefined) {
+          throw new CliError(`restart: missing component (one of ${STACK_COMPONENTS.join(', ')})\n\n${SUBCOMMANDS.restart.usage}`);
+        }
+        // restartComponent checks the name and lists the valid ones.
+        await restartComponent(component as StackComponent, { kill: values.kill === true });
+        return;
+      }
       case 'status': {
         const status = await stackStatus();
         if (values.json) console.log(JSON.stringify(status, null, 2));

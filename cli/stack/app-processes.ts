@@ -20,8 +20,12 @@ export function appScript(paths: StackPaths, name: AppName): string {
   return join(paths.distDir, APPS[name].script);
 }
 
+export function appPortKey(name: AppName): PortKey {
+  return APPS[name].portKey;
+}
+
 export function appPort(state: StackState, name: AppName): number {
-  return state.ports[APPS[name].portKey];
+  return state.ports[appPortKey(name)];
 }
 
 /** GET url answered with 200 within the timeout. */

@@ -45,6 +45,13 @@ function locate(needDocker: boolean): { found: Partial<Binaries>; missing: strin
   return { found, missing };
 }
 
+/** The binaries of components that are already installed (a restart never installs anything). */
+export function installedBinaries(needDocker: boolean): Binaries {
+  const { found, missing } = locate(needDocker);
+  if (missing.length > 0) throw new CliError(`${missing.join(', ')} not installed; run \`golden stack up\` first`);
+  return found as Binaries;
+}
+
 async function aptInstall(paths: StackPaths, packages: string[], log: Log): Promise<void> {
   const aptGet = findExecutable('apt-get');
   if (!aptGet) throw new CliError(`missing ${packages.join(', ')} and apt-get is not available; install them by hand`);

@@ -3,7 +3,20 @@ import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../cli-error.js';
 import { logFileOf, pidFileOf, type ComponentName, type StackPaths } from './paths.js';
-import { elapsed, isAlive, livePid, readPidFile, removeFile, spawnDetached, stopProcess, tailFile, type DetachedSpec } from './processes.js';
+import {
+  elapsed,
+  isAlive,
+  killProcessTree,
+  livePid,
+  processTree,
+  readPidFile,
+  removeFile,
+  spawnDetached,
+  stopProcess,
+  tailFile,
+  waitGone,
+  type DetachedSpec,
+} from './processes.js';
 import type { StackStateStore } from './state.js';
 
 export type Log = (line: string) => void;
@@ -63,13 +76,15 @@ export function findLivePid(paths: StackPaths, proc: ManagedProcess): number | u
 
 async function waitReady(ctx: StackContext, proc: ManagedProcess, pid: number): Promise<void> {
   const deadline = Date.now() + proc.readyTimeoutMs;
+  let interval = 30;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) {
       removeFile(pidFileOf(ctx.paths, proc.name));
       throw componentFailure(ctx.paths, proc.name, `exited before it was ready (pid ${pid})`);
     }
     if (await proc.isReady()) return;
-    await sleep(250);
+    // Short polls first: a restart is timed by its callers, and most components are ready within a second.
+    await sleep(Math.min(250, (interval *= 1.5)));
   }
   // A half-started process would be mistaken for a healthy one by the next `up`.
   await stopProcess(pid, 'SIGKILL', 5000);
@@ -129,6 +144,47 @@ export async function stopManaged(ctx: Pick<StackContext, 'paths' | 'log'>, proc
   const started = Date.now();
   ctx.log(`${proc.name}: stopping (pid ${pid}, ${proc.stopSignal})`);
   const how = await stopProcess(pid, proc.stopSignal, proc.stopTimeoutMs);
+  ctx.log(
+    how === 'stopped'
+      ? `${proc.name}: stopped in ${elapsed(started)}`
+      : `${proc.name}: did not stop within ${proc.stopTimeoutMs / 1000}s, killed`,
+  );
+}
+
+/**
+ * Stops our running instance (pid) so that it can be started again:
+ * gracefully, with its stop signal and timeout as `down` does, or with kill,
+ * SIGKILL to it, its process group and its descendants at once, as a crash
+ * would. Returns once none of them is left: a postgres backend still
+ * attached to the old shared memory would keep the new postmaster from
+ * starting.
+ */
+export async function stopForRestart(ctx: Pick<StackContext, 'paths' | 'log'>, proc: ManagedProcess, pid: number, kill: boolean): Promise<void> {
+  const started = Date.now();
+  removeFile(pidFileOf(ctx.paths, proc.name));
+  if (kill) {
+    ctx.log(`${proc.name}: killing pid ${pid}, its process group and its children (SIGKILL)`);
+    const left = await killProcessTree(pid);
+    if (left.length > 0) throw new CliError(`${proc.name}: processes ${left.join(', ')} survived SIGKILL for 10s`);
+    ctx.log(`${proc.name}: killed in ${elapsed(started)}`);
+    return;
+  }
+  const tree = processTree(pid);
+  ctx.log(`${proc.name}: stopping (pid ${pid}, ${proc.stopSignal})`);
+  const how = await stopProcess(pid, proc.stopSignal, proc.stopTimeoutMs);
+  let left = await waitGone(pid, tree, 5000);
+  if (left.length > 0) {
+    ctx.log(`${proc.name}: ${left.join(', ')} still running after pid ${pid} exited, killing them`);
+    for (const member of left) {
+      try {
+        process.kill(member, 'SIGKILL');
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+    left = await waitGone(pid, left, 5000);
+    if (left.length > 0) throw new CliError(`${proc.name}: processes ${left.join(', ')} of the old instance are still running`);
+  }
   ctx.log(
     how === 'stopped'
       ? `${proc.name}: stopped in ${elapsed(started)}`

@@ -1,12 +1,13 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { runMigrations } from '../../lib/migrations.js';
 import { CliError } from '../cli-error.js';
-import { APP_NAMES, appPort, appProcess, ensureApp, httpOk } from './app-processes.js';
-import { ensurePackages } from './apt.js';
+import { APP_NAMES, appPort, appPortKey, appProcess, ensureApp, httpOk } from './app-processes.js';
+import { ensurePackages, installedBinaries } from './apt.js';
 import {
   displayPath,
   findLivePid,
   managedStatus,
+  stopForRestart,
   stopManaged,
   type ComponentStatus,
   type Log,
@@ -16,18 +17,22 @@ import {
 import { dockerProcess, ensureDocker, findExternalDocker, managedDockerHost, pingSocket } from './docker.js';
 import { buildStackEnv, databaseUrl, readStackEnvFile, writeStackEnv, type StackEnv } from './env-file.js';
 import { acquireLock } from './lock.js';
-import { logFileOf, stackPaths, type ComponentName, type StackPaths } from './paths.js';
+import { COMPONENTS, logFileOf, pidFileOf, stackPaths, type ComponentName, type StackPaths } from './paths.js';
 import { portAnswers } from './ports.js';
 import { ensurePostgres, postgresProcess } from './postgres.js';
-import { elapsed } from './processes.js';
+import { elapsed, readPidFile } from './processes.js';
 import { purgeData } from './purge.js';
 import { ensureRedis, redisAnswers, redisProcess } from './redis.js';
-import { StackStateStore, type StackState } from './state.js';
+import { StackStateStore, type PortKey, type StackState } from './state.js';
 import { knownTemporalPath, resolveTemporalBinary } from './temporal-binary.js';
 import { ensureTemporal, temporalProcess } from './temporal.js';
 
 export type { StackEnv } from './env-file.js';
 export type { ComponentStatus } from './component.js';
+export type { ComponentName as StackComponent } from './paths.js';
+
+/** The components `restartComponent` (and `golden stack restart`) accepts. */
+export const STACK_COMPONENTS: readonly ComponentName[] = COMPONENTS;
 
 function defaultLog(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -51,7 +56,7 @@ function prepareDataDir(paths: StackPaths): void {
   }
 }
 
-/** One `up`/`down` at a time per data dir, across processes and within one. */
+/** One `up`/`down`/`restart` at a time per data dir, across processes and within one. */
 async function withStackLock<T>(paths: StackPaths, log: Log, fn: () => Promise<T>): Promise<T> {
   const release = await acquireLock(paths.lockFile, (holder) => log(`waiting for another stack command (pid ${holder})`));
   try {
@@ -162,6 +167,106 @@ export async function stackDown(opts: { purge?: boolean; log?: Log } = {}): Prom
     if (opts.purge) await purgeData(paths, log);
   });
   log(`down in ${elapsed(started)}`);
+}
+
+interface RestartTarget {
+  proc: ManagedProcess;
+  /** Ports it listens on; they must not move, its clients hold them. */
+  ports: PortKey[];
+  /** The same start `up` does (readiness check, logs, errors). */
+  start: () => Promise<unknown>;
+}
+
+async function restartTarget(ctx: StackContext, name: ComponentName): Promise<RestartTarget> {
+  const { paths, store } = ctx;
+  const state = store.state;
+  switch (name) {
+    case 'postgres': {
+      const bins = installedBinaries(false);
+      return { proc: postgresProcess(paths, state, bins), ports: ['postgres'], start: () => ensurePostgres(ctx, bins) };
+    }
+    case 'redis': {
+      const bins = installedBinaries(false);
+      return { proc: redisProcess(state, bins), ports: ['redis'], start: () => ensureRedis(ctx, bins) };
+    }
+    case 'docker': {
+      // As in `status`: no dockerd of ours, live or crashed, and a daemon answering elsewhere means that one is in use.
+      if (findLivePid(paths, dockerProcess(paths)) === undefined && readPidFile(pidFileOf(paths, 'docker')) === undefined) {
+        const external = await findExternalDocker(paths);
+        if (external) {
+          throw new CliError(`docker: this stack uses the daemon at ${external}, which it did not start; restart that one yourself (e.g. \`systemctl restart docker\`)`);
+        }
+      }
+      const bins = installedBinaries(true);
+      return { proc: dockerProcess(paths, bins), ports: [], start: () => ensureDocker(ctx, bins) };
+    }
+    case 'temporal': {
+      const bin = recordedTemporalCli(paths);
+      if (bin === undefined) throw new CliError('temporal: the temporal CLI this stack runs is not found; run `golden stack up`');
+      return { proc: temporalProcess(paths, state, bin), ports: ['temporal', 'temporalUi'], start: () => ensureTemporal(ctx, bin) };
+    }
+    case 'worker':
+    case 'api': {
+      // The same values `up` gave it, so it comes back with the environment it had.
+      const env = readStackEnvFile(paths);
+      const temporalCli = env.TEMPORAL_CLI;
+      const dockerHost = env.DOCKER_HOST;
+      if (!temporalCli || !dockerHost) throw new CliError(`${displayPath(paths, paths.envFile)} lacks TEMPORAL_CLI or DOCKER_HOST; run \`golden stack up\``);
+      return { proc: appProcess(paths, state, name), ports: [appPortKey(name)], start: () => ensureApp(ctx, name, temporalCli, dockerHost) };
+    }
+  }
+}
+
+/**
+ * Stops one component this stack started and starts it again on the same
+ * port with the same data, waiting until it is ready (the start is the one
+ * `up` does). Gracefully by default (the component's stop signal and
+ * timeout); with `kill`, SIGKILL to its whole process group at once, to
+ * simulate a crash. Clients lose their connections and must reconnect.
+ * Takes the stack lock, so it waits for a running `up`/`down`/`restart`.
+ * A component that crashed (its pid file names a dead process) is started
+ * again; one this stack did not start (a stopped one, external Docker) is
+ * refused with a CliError.
+ */
+export async function restartComponent(name: ComponentName, opts: { kill?: boolean; log?: Log } = {}): Promise<void> {
+  if (!(COMPONENTS as readonly string[]).includes(name)) {
+    throw new CliError(`unknown component "${String(name)}" (expected one of ${COMPONENTS.join(', ')})`);
+  }
+  const log = prefixed(opts.log);
+  const kill = opts.kill === true;
+  const paths = stackPaths();
+  // Checked before the lock, which would create the run dir of a stack that does not exist.
+  if (StackStateStore.peek(paths) === undefined) {
+    throw new CliError(`cannot restart ${name}: the stack is not up (no ${displayPath(paths, paths.stateFile)}); run \`golden stack up\` first`);
+  }
+  await withStackLock(paths, log, async () => {
+    const store = await StackStateStore.load(paths);
+    const ctx: StackContext = { paths, store, log };
+    const target = await restartTarget(ctx, name);
+    const pid = findLivePid(paths, target.proc);
+    const stale = pid === undefined ? readPidFile(pidFileOf(paths, name)) : undefined;
+    if (pid === undefined && stale === undefined) {
+      const hint = name === 'worker' || name === 'api' ? ' (`golden stack up --services-only` leaves out the worker and the API)' : '';
+      throw new CliError(`cannot restart ${name}: it is not running and this stack did not start it${hint}; start it with \`golden stack up\``);
+    }
+    store.pin(target.ports);
+    const started = Date.now();
+    if (pid !== undefined) {
+      await stopForRestart(ctx, target.proc, pid, kill);
+    } else {
+      log(`${name}: not running (pid ${stale} has exited), starting it again`);
+    }
+    try {
+      await target.start();
+    } catch (err) {
+      // A pid file naming the old process makes `status` show it as crashed, and lets a retried restart through.
+      const pidFile = pidFileOf(paths, name);
+      const old = pid ?? stale;
+      if (old !== undefined && readPidFile(pidFile) === undefined) writeFileSync(pidFile, `${old}\n`);
+      throw new CliError(`${asCliError(name, err).message}\n${name} is down: fix the cause, then run \`golden stack restart ${name}\` or \`golden stack up\``);
+    }
+    log(`${name}: restarted in ${elapsed(started)}${kill && pid !== undefined ? ' (after SIGKILL)' : ''}`);
+  });
 }
 
 export interface StackStatus {

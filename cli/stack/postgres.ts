@@ -1,5 +1,6 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { CliError } from '../cli-error.js';
 import type { Binaries } from './apt.js';
@@ -7,7 +8,7 @@ import { componentFailure, displayPath, ensureRunning, type ManagedProcess, type
 import { databaseUrl } from './env-file.js';
 import { exeNameOf, runCommand, runLogged } from './exec.js';
 import { logFileOf, type StackPaths } from './paths.js';
-import { elapsed } from './processes.js';
+import { elapsed, isZombie, processesWorkingIn, readPidFile, removeFile } from './processes.js';
 import type { StackState } from './state.js';
 
 interface OsUser {
@@ -146,6 +147,37 @@ async function ensureDatabase(ctx: StackContext): Promise<void> {
   }
 }
 
+/**
+ * postgres refuses to start while the pid in its lock files (postmaster.pid
+ * in the data dir, .s.PGSQL.<port>.lock beside the socket) exists, and a
+ * killed postmaster stays a zombie when nothing reaps it (an init that never
+ * waits, as in some containers). Such lock files are removed once no process
+ * of that instance is left: they all run in the data dir, and one still
+ * attached to the old shared memory must not meet a new postmaster.
+ */
+async function clearZombieLocks(ctx: StackContext, port: number): Promise<void> {
+  const { paths } = ctx;
+  const dataDir = paths.postgres.dataDir;
+  const stale = [join(dataDir, 'postmaster.pid'), join(paths.postgres.socketDir, `.s.PGSQL.${port}.lock`)].flatMap((file) => {
+    const pid = readPidFile(file);
+    return pid !== undefined && isZombie(pid) ? [{ file, pid }] : [];
+  });
+  if (stale.length === 0) return;
+  const deadline = Date.now() + 5000;
+  let left = processesWorkingIn(dataDir);
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(50);
+    left = processesWorkingIn(dataDir);
+  }
+  if (left.length > 0) {
+    throw componentFailure(paths, 'postgres', `cannot start: processes ${left.join(', ')} of the old postmaster still run in ${dataDir}`);
+  }
+  for (const { file, pid } of stale) {
+    removeFile(file);
+    ctx.log(`postgres: removed ${displayPath(paths, file)}, left by pid ${pid}, which exited but was never reaped`);
+  }
+}
+
 export async function ensurePostgres(ctx: StackContext, bins: Binaries): Promise<void> {
   const { paths, store } = ctx;
   const proc = postgresProcess(paths, store.state, bins);
@@ -164,6 +196,7 @@ export async function ensurePostgres(ctx: StackContext, bins: Binaries): Promise
     ensureOwnedDir(paths.postgres.socketDir, user, 0o755);
     await initCluster(ctx, bins, user);
     const port = await store.claimPort('postgres', ctx.log, 'postgres');
+    await clearZombieLocks(ctx, port);
     return {
       address: `127.0.0.1:${port}`,
       spec: {

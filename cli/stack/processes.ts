@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -79,6 +79,29 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** Exited but not reaped: its parent (often an init that never waits, as in some containers) has not collected it. */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Live processes whose working directory is dir (those we may look at: all of them as root). */
+export function processesWorkingIn(dir: string): number[] {
+  return liveProcesses()
+    .map((p) => p.pid)
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`) === dir;
+      } catch {
+        return false;
+      }
+    });
+}
+
 export function cmdlineOf(pid: number): string[] {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
@@ -136,7 +159,7 @@ export async function stopProcess(pid: number, signal: NodeJS.Signals, timeoutMs
       signalGroup(pid, 'SIGKILL');
       return 'stopped';
     }
-    await sleep(100);
+    await sleep(50);
   }
   signalGroup(pid, 'SIGKILL');
   try {
@@ -146,6 +169,88 @@ export async function stopProcess(pid: number, signal: NodeJS.Signals, timeoutMs
   }
   while (isAlive(pid)) await sleep(50);
   return 'killed';
+}
+
+interface ProcEntry {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+}
+
+/**
+ * Every live process from /proc. Zombies are left out: a zombie has already
+ * released its memory, sockets and shared memory, and an init that never
+ * reaps would keep it listed for ever.
+ */
+function liveProcesses(): ProcEntry[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const table: ProcEntry[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after "(comm)": state ppid pgrp …; comm may itself hold spaces and parentheses.
+    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state !== 'Z') table.push({ pid: Number(entry), ppid: Number(ppid), pgrp: Number(pgrp) });
+  }
+  return table;
+}
+
+/**
+ * pid, its descendants and the members of the group it leads: everything a
+ * crash of the program takes down. Descendants may sit in groups of their
+ * own (postgres puts each backend in one), so the group alone is not enough.
+ */
+export function processTree(pid: number): number[] {
+  const table = liveProcesses();
+  const tree = new Set<number>([pid, ...table.filter((p) => p.pgrp === pid).map((p) => p.pid)]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of table) {
+      if (tree.has(p.ppid) && !tree.has(p.pid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree];
+}
+
+/** Which of pids, and of the members of group pgid, are still running once timeoutMs is over (none: all exited). */
+export async function waitGone(pgid: number, pids: readonly number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = [...new Set([...pids.filter(isAlive), ...liveProcesses().filter((p) => p.pgrp === pgid).map((p) => p.pid)])];
+    if (left.length === 0 || Date.now() >= deadline) return left;
+    await sleep(20);
+  }
+}
+
+/**
+ * SIGKILL, without a warning signal, to pid, its process group and every
+ * descendant, all at once, as a crash would. Resolves with the processes
+ * still running after timeoutMs (none when all exited).
+ */
+export async function killProcessTree(pid: number, timeoutMs = 10_000): Promise<number[]> {
+  const tree = processTree(pid);
+  signalGroup(pid, 'SIGKILL');
+  for (const member of tree) {
+    try {
+      process.kill(member, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return waitGone(pid, tree, timeoutMs);
 }
 
 /** The last lines of a log, reading only its end: logs grow without bound. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { CliError } from '../cli-error.js';
 import type { StackPaths } from './paths.js';
@@ -38,6 +39,9 @@ const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
 /** Ports and secrets chosen at the first `up` and kept, so URLs and the postgres password stay stable. */
 export class StackStateStore {
+  /** Ports that must not move: clients of a restarted component still hold its old address. */
+  private readonly pinned = new Set<PortKey>();
+
   private constructor(
     private readonly file: string,
     readonly state: StackState,
@@ -92,6 +96,25 @@ export class StackStateStore {
     renameSync(tmp, this.file);
   }
 
+  /** From now on claimPort keeps these ports: it waits for them to be released instead of moving the component. */
+  pin(keys: readonly PortKey[]): void {
+    for (const key of keys) this.pinned.add(key);
+  }
+
+  private async waitForPinned(key: PortKey, log: (line: string) => void, label: string, timeoutMs = 10_000): Promise<number> {
+    const port = this.state.ports[key];
+    log(`${label}: port ${port} is still taken, waiting up to ${timeoutMs / 1000}s for it to be released`);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      await sleep(100);
+      if (await isPortFree(port)) return port;
+    }
+    throw new CliError(
+      `${label}: port ${port} is taken by another program (see \`ss -ltnp 'sport = :${port}'\`), so ${label} cannot come back ` +
+        `where its clients expect it and is stopped; free the port, or run \`golden stack up\` to start it on another port`,
+    );
+  }
+
   /**
    * Keeps the remembered port when it is free; otherwise (something else took
    * it) moves the component to a new free port and remembers that one.
@@ -99,6 +122,7 @@ export class StackStateStore {
   async claimPort(key: PortKey, log: (line: string) => void, label: string): Promise<number> {
     const current = this.state.ports[key];
     if (await isPortFree(current)) return current;
+    if (this.pinned.has(key)) return this.waitForPinned(key, log, label);
     const [next] = await pickFreePorts(1, new Set(Object.values(this.state.ports)));
     this.state.ports[key] = next as number;
     this.save();

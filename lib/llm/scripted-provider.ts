@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { TASK_LANGUAGES } from '../../domain/schemas/task.js';
 import type { LlmProvider, LlmRequest, LlmResponse } from './provider.js';
+import { estimateTokens } from './token-estimate.js';
 import { scriptedDeveloperSolution } from './scripted-scripts.js';
 
 export const SCRIPTED_MODEL = 'scripted-stand-in-v1';
@@ -16,11 +17,6 @@ export function taskBlock(task: z.infer<typeof TaskBlock>): string {
 /** Thrown when the scripted provider is asked for something it has no script for. */
 export class NoScriptError extends Error {
   override readonly name = 'NoScriptError';
-}
-
-/** Rough token count (4 characters a token), deterministic so budgets in tests are exact. */
-export function estimateTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
 }
 
 /**

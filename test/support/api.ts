@@ -2,10 +2,12 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import type { RoleName } from '../../domain/roles.js';
+import { BudgetController } from '../../lib/budget/controller.js';
 import type { Config } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { createMetrics } from '../../lib/metrics.js';
+import { createRedis } from '../../lib/redis.js';
 import { connectClient } from '../../lib/temporal-connection.js';
 import { signToken } from '../../lib/tokens.js';
 
@@ -13,6 +15,7 @@ export interface TestApi {
   app: FastifyInstance;
   db: Db;
   temporal: Client;
+  budget: BudgetController;
   token(role: RoleName, tenant: string, sub?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -20,16 +23,21 @@ export interface TestApi {
 /** The real API app on real Postgres and Temporal, for `app.inject` or a loopback listener. */
 export async function createTestApi(config: Config): Promise<TestApi> {
   const db = createDb(config);
+  const redis = createRedis(config);
+  const metrics = createMetrics('test-api');
+  const budget = new BudgetController({ db, redis, config, metrics });
   const temporal = await connectClient(config);
-  const app = await buildApp({ config, db, temporal, metrics: createMetrics('test-api'), logger: createLogger('test-api', 'silent') });
+  const app = await buildApp({ config, db, temporal, metrics, logger: createLogger('test-api', 'silent'), budget });
   return {
     app,
     db,
     temporal,
+    budget,
     token: (role, tenant, sub = `${role}-user`) => signToken(config, { sub, tenant, role }, 600),
     async close() {
       await app.close();
       await temporal.connection.close();
+      redis.disconnect();
       await db.end();
     },
   };

@@ -2,10 +2,9 @@ import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } f
 import type { Activities } from '../../activities/index.js';
 import type { TaskQueueName } from '../../domain/task-queues.js';
 import type { Config } from '../../lib/config.js';
-import { createDb, type Db } from '../../lib/db.js';
-import { createDocker } from '../../lib/docker.js';
-import { createLlmProvider } from '../../lib/llm/index.js';
+import type { Db } from '../../lib/db.js';
 import { createMetrics } from '../../lib/metrics.js';
+import { createActivityDeps } from '../../workers/activity-deps.js';
 import { createQueueWorker } from '../../workers/create-worker.js';
 
 let runtimeInstalled = false;
@@ -31,9 +30,8 @@ export interface TestWorkers {
  */
 export async function createTestWorkers(config: Config, queues: TaskQueueName[], activityOverrides?: Partial<Activities>): Promise<TestWorkers> {
   quietRuntime();
-  const db = createDb(config);
+  const deps = createActivityDeps(config, createMetrics('test-worker'), console);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const deps = { db, metrics: createMetrics('test-worker'), llm: createLlmProvider(config), docker: createDocker(config) };
   const workers = await Promise.all(
     queues.map((queue) =>
       createQueueWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, queue, taskQueuePrefix: config.TEMPORAL_TASK_QUEUE_PREFIX, deps, activityOverrides }),
@@ -41,12 +39,12 @@ export async function createTestWorkers(config: Config, queues: TaskQueueName[],
   );
   const running = Promise.all(workers.map((w) => w.run()));
   return {
-    db,
+    db: deps.db,
     async close() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
       await connection.close();
-      await db.end();
+      await deps.close();
     },
   };
 }

@@ -23,12 +23,21 @@ type Finished = Parameters<Activities['recordTaskFinished']>[0];
 function fakes(generate: Activities['generateSolution']) {
   const finished: Finished[] = [];
   const started: string[] = [];
+  const budget: string[] = [];
   const activities: Partial<Activities> = {
     recordTaskStarted: async (args) => void started.push(args.taskId),
     recordTaskFinished: async (args) => void finished.push(args),
+    reserveBudget: async (args) => {
+      budget.push(`reserve ${args.requestId} ${args.amount}`);
+      return { ...args, granted: true, remaining: 1_000_000, expiresAt: null, replayed: false };
+    },
+    releaseBudget: async (args) => {
+      budget.push(`release ${args.requestId}`);
+      return { requestId: args.requestId, released: 0, state: 'committed' };
+    },
     generateSolution: generate,
   };
-  return { activities, finished, started };
+  return { activities, finished, started, budget };
 }
 
 let env: TestWorkflowEnvironment;
@@ -47,16 +56,34 @@ describe('TaskWorkflow', () => {
   after(async () => env?.teardown());
 
   it('generates a solution and records the task completed, with search attributes', async () => {
-    const { activities, finished, started } = fakes(async () => solution);
+    const { activities, finished, started, budget } = fakes(async () => solution);
     const workflowId = `task-${uniqueId('ok')}`;
     const result = await withWorker(activities, () => env.client.workflow.execute(TaskWorkflow, { taskQueue, workflowId, args: [input] }));
     assert.deepEqual(result, { taskId: workflowId.slice(5), tenantId: 'wf-tenant', status: 'completed', solution });
     assert.deepEqual(started, [workflowId.slice(5)]);
+    assert.deepEqual(budget, [`reserve ${workflowId}:develop-1 12000`, `release ${workflowId}:develop-1`]);
     assert.equal(finished.length, 1);
     assert.equal(finished[0]!.status, 'completed');
     const description = await env.client.workflow.getHandle(workflowId).describe();
     assert.deepEqual(description.searchAttributes.TaskStatus, ['completed']);
     assert.deepEqual(description.searchAttributes.TenantId, ['wf-tenant']);
+  });
+
+  it('fails the task without calling the agent when the budget is exhausted', async () => {
+    let agentCalls = 0;
+    const { activities, finished } = fakes(async () => {
+      agentCalls += 1;
+      return solution;
+    });
+    activities.reserveBudget = async (args) => {
+      throw ApplicationFailure.nonRetryable(`tenant ${args.tenantId} cannot cover ${args.amount} tokens (5 remaining)`, 'BudgetExceededError');
+    };
+    const workflowId = `task-${uniqueId('broke')}`;
+    const error = await withWorker(activities, () => env.client.workflow.execute(TaskWorkflow, { taskQueue, workflowId, args: [input] }).catch((e: unknown) => e));
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.equal(agentCalls, 0);
+    assert.deepEqual(finished.map((f) => f.status), ['failed']);
+    assert.match(finished[0]!.error!, /cannot cover 12000 tokens/);
   });
 
   it('fails bad input at once with a non-retryable InvalidInputError naming the fields', async () => {
@@ -83,19 +110,20 @@ describe('TaskWorkflow', () => {
   });
 
   it('records the innermost cause when the agent fails for good', async () => {
-    const { activities, finished } = fakes(async () => {
+    const { activities, finished, budget } = fakes(async () => {
       throw ApplicationFailure.nonRetryable('task row is gone', 'NotFoundError');
     });
     const workflowId = `task-${uniqueId('fail')}`;
     const error = await withWorker(activities, () => env.client.workflow.execute(TaskWorkflow, { taskQueue, workflowId, args: [input] }).catch((e: unknown) => e));
     assert.ok(error instanceof WorkflowFailedError);
     assert.deepEqual(finished.map((f) => [f.status, f.error]), [['failed', 'task row is gone']]);
+    assert.equal(budget.filter((b) => b.startsWith('release')).length, 1, 'the hold is released when the call fails');
   });
 
   it('records a cancelled task from a non-cancellable scope', async () => {
     let entered!: () => void;
     const inAgent = new Promise<void>((resolve) => (entered = resolve));
-    const { activities, finished } = fakes(async () => {
+    const { activities, finished, budget } = fakes(async () => {
       entered();
       // Never answers by itself: the workflow is cancelled meanwhile, and worker shutdown aborts this.
       const signal = Context.current().cancellationSignal;
@@ -109,5 +137,6 @@ describe('TaskWorkflow', () => {
       await assert.rejects(handle.result(), WorkflowFailedError);
     });
     assert.deepEqual(finished.map((f) => f.status), ['cancelled']);
+    assert.equal(budget.filter((b) => b.startsWith('release')).length, 1, 'the hold is released when the task is cancelled');
   });
 });
