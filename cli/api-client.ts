@@ -2,7 +2,7 @@ import { loadConfigSubset } from '../lib/config.js';
 import { CliError } from './cli-error.js';
 
 /** Calls the API as the CLI's caller, so RBAC and the audit trail apply to the CLI exactly as to any client. */
-export async function callApi<T>(method: 'GET' | 'POST', path: string, opts: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
+export async function callApi<T>(method: 'GET' | 'POST' | 'PUT', path: string, opts: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
   const config = loadConfigSubset(['API_URL', 'GOLDEN_TOKEN']);
   const token = opts.token ?? config.GOLDEN_TOKEN;
   if (!token) throw new CliError('no API token: pass --token or set GOLDEN_TOKEN (mint a dev one with `golden token --role developer --tenant demo`)');

@@ -2,16 +2,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CreateTaskBody, TaskId, TaskView } from '../../domain/schemas/task.js';
 import { writeAudit } from '../audit.js';
-import { requirePermission } from '../auth.js';
 import type { ApiDeps } from '../context.js';
 import { createTask, getTask } from '../task-service.js';
-
-const ErrorBody = z.object({ error: z.string(), message: z.string(), requestId: z.string().optional() }).meta({ id: 'Error' });
-const bearerAuth = [{ bearerAuth: [] }];
+import { bearerAuth, ErrorBody, permissionGuard } from './shared.js';
 
 export function taskRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
-  const jwt = deps.config;
-  const guard = (permission: Parameters<typeof requirePermission>[1]) => requirePermission({ jwt, metrics: deps.metrics, db: deps.db }, permission);
+  const guard = permissionGuard(deps);
 
   return async (app) => {
     app.post(

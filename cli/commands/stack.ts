@@ -52,8 +52,9 @@ lose their connections and must reconnect. Prints how long it took.
 Components: ${STACK_COMPONENTS.join(', ')}
 
 Options:
-  --kill       SIGKILL its process group at once, to simulate a crash, instead
-               of its normal shutdown (SIGINT for postgres, SIGTERM otherwise)
+  --kill       SIGKILL it, its process group and its children at once, to
+               simulate a crash, instead of its normal shutdown (SIGINT for
+               postgres, SIGTERM otherwise)
   -h, --help   show this help`,
     options: { kill: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     positionals: 1,

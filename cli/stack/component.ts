@@ -7,6 +7,7 @@ import {
   elapsed,
   isAlive,
   killProcessTree,
+  killProcs,
   livePid,
   processTree,
   readPidFile,
@@ -16,6 +17,7 @@ import {
   tailFile,
   waitGone,
   type DetachedSpec,
+  type ProcRef,
 } from './processes.js';
 import type { StackStateStore } from './state.js';
 
@@ -151,6 +153,8 @@ export async function stopManaged(ctx: Pick<StackContext, 'paths' | 'log'>, proc
   );
 }
 
+const pidList = (procs: readonly ProcRef[]): string => procs.map((p) => p.pid).join(', ');
+
 /**
  * Stops our running instance (pid) so that it can be started again:
  * gracefully, with its stop signal and timeout as `down` does, or with kill,
@@ -165,7 +169,7 @@ export async function stopForRestart(ctx: Pick<StackContext, 'paths' | 'log'>, p
   if (kill) {
     ctx.log(`${proc.name}: killing pid ${pid}, its process group and its children (SIGKILL)`);
     const left = await killProcessTree(pid);
-    if (left.length > 0) throw new CliError(`${proc.name}: processes ${left.join(', ')} survived SIGKILL for 10s`);
+    if (left.length > 0) throw new CliError(`${proc.name}: processes ${pidList(left)} survived SIGKILL for 10s`);
     ctx.log(`${proc.name}: killed in ${elapsed(started)}`);
     return;
   }
@@ -174,16 +178,10 @@ export async function stopForRestart(ctx: Pick<StackContext, 'paths' | 'log'>, p
   const how = await stopProcess(pid, proc.stopSignal, proc.stopTimeoutMs);
   let left = await waitGone(pid, tree, 5000);
   if (left.length > 0) {
-    ctx.log(`${proc.name}: ${left.join(', ')} still running after pid ${pid} exited, killing them`);
-    for (const member of left) {
-      try {
-        process.kill(member, 'SIGKILL');
-      } catch {
-        // Exited meanwhile.
-      }
-    }
+    ctx.log(`${proc.name}: ${pidList(left)} still running after pid ${pid} exited, killing them`);
+    killProcs(left);
     left = await waitGone(pid, left, 5000);
-    if (left.length > 0) throw new CliError(`${proc.name}: processes ${left.join(', ')} of the old instance are still running`);
+    if (left.length > 0) throw new CliError(`${proc.name}: processes ${pidList(left)} of the old instance are still running`);
   }
   ctx.log(
     how === 'stopped'

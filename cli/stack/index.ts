@@ -221,8 +221,8 @@ async function restartTarget(ctx: StackContext, name: ComponentName): Promise<Re
  * Stops one component this stack started and starts it again on the same
  * port with the same data, waiting until it is ready (the start is the one
  * `up` does). Gracefully by default (the component's stop signal and
- * timeout); with `kill`, SIGKILL to its whole process group at once, to
- * simulate a crash. Clients lose their connections and must reconnect.
+ * timeout); with `kill`, SIGKILL to it, its process group and its children
+ * at once, to simulate a crash. Clients lose their connections and must reconnect.
  * Takes the stack lock, so it waits for a running `up`/`down`/`restart`.
  * A component that crashed (its pid file names a dead process) is started
  * again; one this stack did not start (a stopped one, external Docker) is

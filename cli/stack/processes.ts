@@ -171,14 +171,58 @@ export async function stopProcess(pid: number, signal: NodeJS.Signals, timeoutMs
   return 'killed';
 }
 
-interface ProcEntry {
+/**
+ * Whether every thread of pid has exited. A killed multi-threaded process
+ * (Go, Node, redis) shows its main thread as a zombie while the others are
+ * still exiting, and its sockets stay open until the last one is gone.
+ */
+function threadsExited(pid: number): boolean {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return true;
+  }
+  return tasks.every((task) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      return 'ZX'.includes(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** A process as /proc shows it; `start` (its start time in clock ticks) tells it apart from a later one that reuses the pid. */
+export interface ProcRef {
   pid: number;
+  start: string;
+}
+
+interface ProcEntry extends ProcRef {
   ppid: number;
   pgrp: number;
 }
 
+function readProc(pid: number): (ProcEntry & { state: string }) | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after "(comm)": state ppid pgrp … with starttime the 20th; comm may itself hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { pid, state: fields[0] ?? '', ppid: Number(fields[1]), pgrp: Number(fields[2]), start: fields[19] ?? '' };
+}
+
+/** Not exited yet: a zombie main thread whose other threads are still exiting counts as running. */
+function running(entry: { pid: number; state: string }): boolean {
+  return entry.state !== 'Z' || !threadsExited(entry.pid);
+}
+
 /**
- * Every live process from /proc. Zombies are left out: a zombie has already
+ * Every running process from /proc. Zombies are left out: a zombie has
  * released its memory, sockets and shared memory, and an init that never
  * reaps would keep it listed for ever.
  */
@@ -189,20 +233,11 @@ function liveProcesses(): ProcEntry[] {
   } catch {
     return [];
   }
-  const table: ProcEntry[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // Fields after "(comm)": state ppid pgrp …; comm may itself hold spaces and parentheses.
-    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (state !== 'Z') table.push({ pid: Number(entry), ppid: Number(ppid), pgrp: Number(pgrp) });
-  }
-  return table;
+  return entries.flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    const proc = readProc(Number(entry));
+    return proc && running(proc) ? [{ pid: proc.pid, ppid: proc.ppid, pgrp: proc.pgrp, start: proc.start }] : [];
+  });
 }
 
 /**
@@ -210,28 +245,47 @@ function liveProcesses(): ProcEntry[] {
  * crash of the program takes down. Descendants may sit in groups of their
  * own (postgres puts each backend in one), so the group alone is not enough.
  */
-export function processTree(pid: number): number[] {
+export function processTree(pid: number): ProcRef[] {
   const table = liveProcesses();
-  const tree = new Set<number>([pid, ...table.filter((p) => p.pgrp === pid).map((p) => p.pid)]);
+  const tree = new Map<number, ProcRef>(table.filter((p) => p.pid === pid || p.pgrp === pid).map((p) => [p.pid, p]));
   for (let grew = true; grew; ) {
     grew = false;
     for (const p of table) {
       if (tree.has(p.ppid) && !tree.has(p.pid)) {
-        tree.add(p.pid);
+        tree.set(p.pid, p);
         grew = true;
       }
     }
   }
-  return [...tree];
+  return [...tree.values()].map(({ pid: member, start }) => ({ pid: member, start }));
 }
 
-/** Which of pids, and of the members of group pgid, are still running once timeoutMs is over (none: all exited). */
-export async function waitGone(pgid: number, pids: readonly number[], timeoutMs: number): Promise<number[]> {
+/** Whether this very process (not a later one with its pid) has yet to exit. */
+function stillRunning(ref: ProcRef): boolean {
+  const proc = readProc(ref.pid);
+  return proc !== undefined && proc.start === ref.start && running(proc);
+}
+
+/** Which of procs, and of the members of group pgid, are still running once timeoutMs is over (none: all exited). */
+export async function waitGone(pgid: number, procs: readonly ProcRef[], timeoutMs: number): Promise<ProcRef[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const left = [...new Set([...pids.filter(isAlive), ...liveProcesses().filter((p) => p.pgrp === pgid).map((p) => p.pid)])];
-    if (left.length === 0 || Date.now() >= deadline) return left;
+    const left = new Map<number, ProcRef>(procs.filter(stillRunning).map((p) => [p.pid, p]));
+    for (const p of liveProcesses()) if (p.pgrp === pgid) left.set(p.pid, { pid: p.pid, start: p.start });
+    if (left.size === 0 || Date.now() >= deadline) return [...left.values()];
     await sleep(20);
+  }
+}
+
+/** SIGKILL to each of procs that is still that very process. */
+export function killProcs(procs: readonly ProcRef[]): void {
+  for (const proc of procs) {
+    if (!stillRunning(proc)) continue;
+    try {
+      process.kill(proc.pid, 'SIGKILL');
+    } catch {
+      // Exited meanwhile.
+    }
   }
 }
 
@@ -240,16 +294,10 @@ export async function waitGone(pgid: number, pids: readonly number[], timeoutMs:
  * descendant, all at once, as a crash would. Resolves with the processes
  * still running after timeoutMs (none when all exited).
  */
-export async function killProcessTree(pid: number, timeoutMs = 10_000): Promise<number[]> {
+export async function killProcessTree(pid: number, timeoutMs = 10_000): Promise<ProcRef[]> {
   const tree = processTree(pid);
   signalGroup(pid, 'SIGKILL');
-  for (const member of tree) {
-    try {
-      process.kill(member, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
+  killProcs(tree);
   return waitGone(pid, tree, timeoutMs);
 }
 

@@ -97,6 +97,12 @@ describe('worker durability', () => {
     const rows = await solutionRows(taskId);
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.attempt, attempts[0]);
+
+    // The killed attempt never got an answer, so it spent nothing: only the retry is charged, once.
+    const { rows: usage } = await db.query<{ attempt: number }>('SELECT attempt FROM budget_usage WHERE request_id = $1', [`${workflowId}:develop-1`]);
+    assert.deepEqual(usage.map((u) => u.attempt), [attempts[0]]);
+    const { rows: reservation } = await db.query('SELECT state, held::int FROM budget_reservations WHERE request_id = $1', [`${workflowId}:develop-1`]);
+    assert.deepEqual(reservation, [{ state: 'committed', held: 0 }]);
   });
 
   it('drains in-flight activities on SIGTERM, then exits 0', async () => {
