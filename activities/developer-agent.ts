@@ -61,26 +61,20 @@ export function createDeveloperAgentActivities({ db, llm, metrics, budget }: Dev
         { step: args.step },
       );
       metrics.llmRequestDuration.observe({ provider: answer.provider, outcome: 'ok' }, (performance.now() - started) / 1000);
-      // Spent tokens are charged before anything can still fail, once for this attempt.
-      await budget.commit({
-        requestId: args.budgetRequestId,
-        attempt: ctx.info.attempt,
-        tokens: answer.usage.promptTokens + answer.usage.completionTokens,
-      });
       for (const [kind, count] of [['prompt', answer.usage.promptTokens], ['completion', answer.usage.completionTokens]] as const) {
         metrics.llmTokens.inc({ tenant: task.tenant_id, role: 'developer', model: answer.model, kind }, count);
       }
 
-      let json: unknown;
-      try {
-        json = JSON.parse(answer.text);
-      } catch {
-        throw ApplicationFailure.retryable('the developer answer is not JSON', 'LlmValidationError');
-      }
-      const parsed = DeveloperSolution.safeParse(json);
-      if (!parsed.success) {
-        throw ApplicationFailure.retryable(`the developer answer does not match its schema: ${describeZodError(parsed.error)}`, 'LlmValidationError');
-      }
+      const parsed = parseDeveloperAnswer(answer.text);
+      // The tokens were spent whatever the answer is worth: charged once for this attempt, before
+      // anything else can fail. A valid answer ends the call, so the rest of its hold goes back now.
+      await budget.commit({
+        requestId: args.budgetRequestId,
+        attempt: ctx.info.attempt,
+        tokens: answer.usage.promptTokens + answer.usage.completionTokens,
+        final: parsed.ok,
+      });
+      if (!parsed.ok) throw ApplicationFailure.retryable(parsed.reason, 'LlmValidationError');
 
       const solutionId = await saveSolution(db, {
         taskId: task.id,
@@ -89,18 +83,31 @@ export function createDeveloperAgentActivities({ db, llm, metrics, budget }: Dev
         agentRole: 'developer',
         provider: answer.provider,
         model: answer.model,
-        solution: parsed.data,
+        solution: parsed.solution,
         usage: answer.usage,
         attempt: ctx.info.attempt,
       });
       return {
         solutionId,
-        summary: parsed.data.summary,
-        files: parsed.data.files.map((f) => f.path),
-        tests: parsed.data.tests.map((f) => f.path),
+        summary: parsed.solution.summary,
+        files: parsed.solution.files.map((f) => f.path),
+        tests: parsed.solution.tests.map((f) => f.path),
         model: answer.model,
         provider: answer.provider,
       };
     },
   };
+}
+
+function parseDeveloperAnswer(text: string): { ok: true; solution: DeveloperSolution } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'the developer answer is not JSON' };
+  }
+  const parsed = DeveloperSolution.safeParse(json);
+  return parsed.success
+    ? { ok: true, solution: parsed.data }
+    : { ok: false, reason: `the developer answer does not match its schema: ${describeZodError(parsed.error)}` };
 }

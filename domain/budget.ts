@@ -55,6 +55,8 @@ export const CommitRequest = z
     requestId: RequestId,
     attempt: z.number().int().min(1).max(10_000),
     tokens: z.number().int('must be a whole number of tokens').min(0).max(10_000_000),
+    /** The call is done: give back the rest of its hold in the same transaction. */
+    final: z.boolean().optional(),
   })
   .strict();
 export type CommitRequest = z.infer<typeof CommitRequest>;

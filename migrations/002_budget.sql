@@ -122,9 +122,13 @@ DECLARE
   v_res budget_reservations%ROWTYPE;
   v_lim budget_limits%ROWTYPE;
 BEGIN
-  INSERT INTO budget_limits (tenant_id, total_limit, period, period_start)
-  VALUES (p_tenant, p_default_limit, p_default_period, budget_period_start(p_default_period, now()))
-  ON CONFLICT (tenant_id) DO NOTHING;
+  -- A tenant's first call provisions its budget; later calls skip the speculative insert.
+  PERFORM 1 FROM budget_limits l WHERE l.tenant_id = p_tenant;
+  IF NOT FOUND THEN
+    INSERT INTO budget_limits (tenant_id, total_limit, period, period_start)
+    VALUES (p_tenant, p_default_limit, p_default_period, budget_period_start(p_default_period, now()))
+    ON CONFLICT (tenant_id) DO NOTHING;
+  END IF;
 
   INSERT INTO budget_reservations AS r (request_id, tenant_id, amount, held, state, params_hash, expires_at)
   VALUES (p_request_id, p_tenant, p_amount, p_amount, 'reserved', p_params_hash, now() + make_interval(secs => p_ttl_seconds))
@@ -156,8 +160,9 @@ END
 $$;
 
 -- Before each attempt of a call: hold the full amount again, so the attempt's
--- usage is covered even after earlier attempts consumed part of the hold.
--- Outcomes: armed | denied | final (released or committed) | unknown.
+-- usage is covered even after earlier attempts consumed part of the hold (or
+-- after a final commit, when Temporal retries the call for another reason).
+-- Outcomes: armed | denied | unknown.
 CREATE FUNCTION budget_rearm(p_request_id text, p_ttl_seconds integer)
 RETURNS TABLE (outcome text, held bigint, remaining bigint, tenant_id text)
 LANGUAGE plpgsql AS $$
@@ -169,9 +174,6 @@ BEGIN
   SELECT * INTO v_res FROM budget_reservations r WHERE r.request_id = p_request_id FOR UPDATE;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'unknown'::text, 0::bigint, NULL::bigint, NULL::text; RETURN;
-  END IF;
-  IF v_res.state IN ('released', 'committed') THEN
-    RETURN QUERY SELECT 'final'::text, 0::bigint, NULL::bigint, v_res.tenant_id; RETURN;
   END IF;
   v_missing := v_res.amount - v_res.held;
   UPDATE budget_limits l SET reserved = l.reserved + v_missing, updated_at = now()
@@ -190,8 +192,10 @@ $$;
 
 -- Charge one attempt's actual usage. Outcomes: committed | replayed | conflict | over_limit | unknown.
 -- Usage within the hold moves from reserved to committed; usage beyond it
--- (only possible after the hold expired) is charged only if the limit allows.
-CREATE FUNCTION budget_commit(p_request_id text, p_attempt integer, p_tokens bigint)
+-- (only possible after the hold expired or was released) is charged only if
+-- the limit allows. `p_final`: the call is done, give back the rest of the
+-- hold in the same transaction (what a separate release would do).
+CREATE FUNCTION budget_commit(p_request_id text, p_attempt integer, p_tokens bigint, p_final boolean)
 RETURNS TABLE (outcome text, tokens bigint, remaining bigint, tenant_id text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -200,6 +204,7 @@ DECLARE
   v_prior bigint;
   v_from_hold bigint;
   v_extra bigint;
+  v_give_back bigint;
 BEGIN
   -- Row lock: commits and releases of one call are serialised.
   SELECT * INTO v_res FROM budget_reservations r WHERE r.request_id = p_request_id FOR UPDATE;
@@ -217,7 +222,9 @@ BEGIN
 
   v_from_hold := CASE WHEN v_res.state = 'reserved' THEN least(p_tokens, v_res.held) ELSE 0 END;
   v_extra := p_tokens - v_from_hold;
-  UPDATE budget_limits l SET reserved = l.reserved - v_from_hold, committed = l.committed + p_tokens, updated_at = now()
+  v_give_back := CASE WHEN p_final AND v_res.state = 'reserved' THEN v_res.held - v_from_hold ELSE 0 END;
+  UPDATE budget_limits l
+  SET reserved = l.reserved - v_from_hold - v_give_back, committed = l.committed + p_tokens, updated_at = now()
   WHERE l.tenant_id = v_res.tenant_id AND (v_extra = 0 OR l.reserved + l.committed + v_extra <= l.total_limit)
   RETURNING l.* INTO v_lim;
   IF NOT FOUND THEN
@@ -227,7 +234,14 @@ BEGIN
 
   INSERT INTO budget_usage (request_id, attempt, tenant_id, tokens, period_start)
   VALUES (p_request_id, p_attempt, v_res.tenant_id, p_tokens, v_lim.period_start);
-  UPDATE budget_reservations r SET held = r.held - v_from_hold, consumed = r.consumed + p_tokens, updated_at = now()
+  -- Charged usage settles a call that is no longer holding: released or expired becomes committed.
+  UPDATE budget_reservations r
+  SET held = r.held - v_from_hold - v_give_back,
+      consumed = r.consumed + p_tokens,
+      state = CASE WHEN r.state = 'reserved' AND NOT p_final THEN 'reserved'
+                   WHEN r.consumed + p_tokens > 0 THEN 'committed'
+                   ELSE 'released' END,
+      updated_at = now()
   WHERE r.request_id = p_request_id;
   RETURN QUERY SELECT 'committed'::text, p_tokens, v_lim.total_limit - v_lim.reserved - v_lim.committed, v_res.tenant_id;
 END
@@ -291,7 +305,10 @@ DECLARE
   v_count integer := 0;
   v_start timestamptz;
 BEGIN
-  FOR v_row IN SELECT * FROM budget_limits l WHERE l.period <> 'total' FOR UPDATE SKIP LOCKED LOOP
+  -- Only tenants whose period has ended are locked: the rest are left alone by this sweep.
+  FOR v_row IN SELECT * FROM budget_limits l
+               WHERE l.period <> 'total' AND l.period_start < budget_period_start(l.period, now())
+               FOR UPDATE SKIP LOCKED LOOP
     v_start := budget_period_start(v_row.period, now());
     IF v_start > v_row.period_start THEN
       INSERT INTO budget_period_history (tenant_id, period_start, period_end, total_limit, committed)

@@ -23,6 +23,9 @@ GOLDEN_TOKEN="$token" golden task start --id "$task_id" --language python \
   --title "FizzBuzz" --description "Write fizzbuzz(n): Fizz for multiples of 3, Buzz for 5, FizzBuzz for both, else n." \
   --wait --timeout 180
 
+echo "[demo] the demo tenant's token budget after the task:"
+GOLDEN_TOKEN="$token" golden budget status --tenant demo
+
 cat <<MSG
 
 [demo] task $task_id completed in a durable Temporal workflow.

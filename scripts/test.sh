@@ -16,25 +16,18 @@ results=.data/test-results
 rm -rf "$results" && mkdir -p "$results"
 failed_suites=()
 
-# suite name, time budget in seconds, folder of compiled test files
 run_suite() {
-  local name=$1 budget=$2 dir=$3
-  echo "[test] suite $name (budget ${budget}s)"
-  if ! timeout --signal=TERM --kill-after=10 "$budget" node --test --test-concurrency=1 \
-      --test-reporter=spec --test-reporter-destination=stdout \
-      --test-reporter=tap --test-reporter-destination="$results/$name.tap" "$dir"; then
-    failed_suites+=("$name")
-  fi
+  bash scripts/run-suite.sh "$@" || failed_suites+=("$1")
 }
 
 run_suite unit 120 dist/test/unit
 run_suite workflows 300 dist/test/workflows
 run_suite integration 900 dist/test/integration
 
-# Sum the TAP summaries of every suite into one closing line.
-total() { cat "$results"/*.tap 2>/dev/null | awk -v k="# $1" '$1" "$2 == k { n += $3 } END { print n + 0 }'; }
-pass=$(total pass)
-fail=$(total fail)
-if [ "${#failed_suites[@]}" -gt 0 ] && [ "$fail" -eq 0 ]; then fail=${#failed_suites[@]}; fi
-echo "tests: $pass passed, $fail failed"
+# A suite that failed without counting a failing test (killed by its budget) still counts once.
+dead=0
+for suite in "${failed_suites[@]}"; do
+  grep -q '^# fail [1-9]' "$results/$suite.tap" 2>/dev/null || dead=$((dead + 1))
+done
+bash scripts/test-summary.sh "$dead"
 [ "${#failed_suites[@]}" -eq 0 ] || { echo "[test] failed suites: ${failed_suites[*]}" >&2; exit 1; }

@@ -17,7 +17,15 @@ export async function ensureSchedules(client: Client, config: Config): Promise<s
   ];
   for (const job of jobs) {
     const spec = { intervals: [{ every: `${job.every}s` }] };
-    const action = { type: 'startWorkflow' as const, workflowType: job.workflowType, taskQueue, workflowId: job.id, args: [] };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: job.workflowType,
+      taskQueue,
+      workflowId: job.id,
+      args: [],
+      // With overlap SKIP, a run that never finishes (no worker polls) would block every later one.
+      workflowExecutionTimeout: '10m',
+    };
     try {
       await client.schedule.create({
         scheduleId: job.id,

@@ -49,8 +49,9 @@ const agents = proxyActivities<Activities>({
  */
 async function budgetedCall<T>(tenantId: string, step: string, role: BudgetedRole, call: (requestId: string) => Promise<T>): Promise<T> {
   const requestId = budgetRequestId(workflowInfo().workflowId, step);
-  await records.reserveBudget({ requestId, tenantId, amount: callReservation(role) });
   try {
+    // Inside the try: a cancellation while reserving may leave a hold that only the release gives back.
+    await records.reserveBudget({ requestId, tenantId, amount: callReservation(role) });
     return await call(requestId);
   } finally {
     // Also when the workflow is being cancelled: the hold must not outlive the call.

@@ -119,38 +119,39 @@ export class BudgetController {
   }
 
   /** Holds the reservation's full amount again before an attempt; false when the tenant cannot cover it. */
-  async rearm(requestId: string): Promise<{ armed: boolean; remaining: number | null; state: 'armed' | 'denied' | 'final' }> {
+  async rearm(requestId: string): Promise<{ armed: boolean; remaining: number | null }> {
     const result = await ledgerRearm(this.deps.db, requestId, this.defaults.ttlSeconds);
     if (result.outcome === 'unknown') throw new ReservationNotFoundError(requestId);
     if (result.outcome === 'armed') await this.dropCachedStatus(result.tenantId!);
-    return { armed: result.outcome === 'armed', remaining: result.remaining, state: result.outcome };
+    return { armed: result.outcome === 'armed', remaining: result.remaining };
   }
 
+  /**
+   * Charges one attempt's usage, exactly once per (request id, attempt). The
+   * ledger's primary key decides repeats directly: a repeat costs one round
+   * trip either way, so commits need no Redis answer cache or marker.
+   */
   async commit(raw: CommitRequest): Promise<CommitOutcome> {
     const parsed = CommitRequest.safeParse(raw);
     if (!parsed.success) throw new InvalidBudgetRequestError(`invalid commit: ${describeZodError(parsed.error)}`);
     const req = parsed.data;
-    const key = `${req.requestId}:${req.attempt}`;
-    try {
-      const { answer, replayed } = await this.idempotency.run<CommitOutcome>('commit', key, hash(String(req.tokens)), async () => {
-        const result = await ledgerCommit(this.deps.db, req);
-        if (result.outcome === 'unknown') throw new ReservationNotFoundError(req.requestId);
-        if (result.outcome === 'conflict') throw new IdempotencyConflictError(key);
-        const outcome: CommitOutcome = {
-          requestId: req.requestId,
-          attempt: req.attempt,
-          tokens: result.tokens,
-          outcome: result.outcome === 'over_limit' ? 'over_limit' : 'committed',
-          replayed: result.outcome === 'replayed',
-        };
-        return { answer: outcome, store: outcome.outcome === 'committed', tenantId: result.tenantId };
-      });
-      if (answer.outcome === 'over_limit') this.deps.metrics?.budgetUnbilledTokens.inc(req.tokens);
-      return replayed ? { ...answer, replayed: true } : answer;
-    } catch (err) {
-      if (err instanceof IdempotencyConflictError) this.deps.metrics?.budgetReservationConflicts.inc({ operation: 'commit' });
-      throw err;
+    const result = await ledgerCommit(this.deps.db, req);
+    if (result.outcome === 'unknown') throw new ReservationNotFoundError(req.requestId);
+    if (result.outcome === 'conflict') {
+      this.deps.metrics?.budgetReservationConflicts.inc({ operation: 'commit' });
+      throw new IdempotencyConflictError(`${req.requestId}:${req.attempt}`);
     }
+    if (result.outcome === 'over_limit') this.deps.metrics?.budgetUnbilledTokens.inc(req.tokens);
+    // Not awaited: Redis runs one connection's commands in order, so this process's next status
+    // read already misses; other processes may see figures one round trip older.
+    else void this.dropCachedStatus(result.tenantId!);
+    return {
+      requestId: req.requestId,
+      attempt: req.attempt,
+      tokens: result.tokens,
+      outcome: result.outcome === 'over_limit' ? 'over_limit' : 'committed',
+      replayed: result.outcome === 'replayed',
+    };
   }
 
   /** Gives back what the call still holds; safe to repeat. */

@@ -50,8 +50,23 @@ export type Executed<T> = { answer: T; store: boolean; tenantId: string | null }
  * is an error. Losing Redis loses none of the guarantees: the ledger's
  * primary keys decide again, and answer the same way.
  */
+type ScriptedRedis = Redis & {
+  budgetBegin(responseKey: string, lockKey: string, owner: string, inflightMs: number): Promise<unknown>;
+  budgetFinish(responseKey: string, lockKey: string, cacheKey: string, body: string, ttl: number, owner: string): Promise<unknown>;
+};
+
 export class IdempotencyStore {
-  constructor(private readonly opts: IdempotencyOptions) {}
+  private readonly scripts: ScriptedRedis;
+
+  constructor(private readonly opts: IdempotencyOptions) {
+    // Registered scripts go by their SHA (EVALSHA), not their text, on every call.
+    const redis = opts.redis as ScriptedRedis;
+    if (typeof redis.budgetBegin !== 'function') {
+      redis.defineCommand('budgetBegin', { numberOfKeys: 2, lua: BEGIN });
+      redis.defineCommand('budgetFinish', { numberOfKeys: 3, lua: FINISH });
+    }
+    this.scripts = redis;
+  }
 
   async run<T>(op: string, key: string, paramsHash: string, execute: () => Promise<Executed<T>>): Promise<{ answer: T; replayed: boolean }> {
     const responseKey = `${PREFIX}idem:${op}:${key}`;
@@ -62,7 +77,7 @@ export class IdempotencyStore {
       let state: string;
       let stored: string;
       try {
-        [state, stored] = (await this.opts.redis.eval(BEGIN, 2, responseKey, lockKey, owner, this.opts.inflightMs)) as [string, string];
+        [state, stored] = (await this.scripts.budgetBegin(responseKey, lockKey, owner, this.opts.inflightMs)) as [string, string];
       } catch (err) {
         this.opts.onRedisError?.(err as Error);
         return { answer: (await execute()).answer, replayed: false };
@@ -94,7 +109,7 @@ export class IdempotencyStore {
 
   private async finish(responseKey: string, lockKey: string, owner: string, body: string, cacheKey: string): Promise<void> {
     try {
-      await this.opts.redis.eval(FINISH, 3, responseKey, lockKey, cacheKey, body, this.opts.retentionSeconds, owner);
+      await this.scripts.budgetFinish(responseKey, lockKey, cacheKey, body, this.opts.retentionSeconds, owner);
     } catch (err) {
       // The ledger already holds the truth; a lost answer only means a repeat asks the ledger again.
       this.opts.onRedisError?.(err as Error);

@@ -17,15 +17,19 @@ const num = (v: string | null): number | null => (v === null ? null : Number(v))
 
 export async function ledgerReserve(db: Db, args: { requestId: string; tenantId: string; amount: number; paramsHash: string }, d: LedgerDefaults) {
   const { rows } = await db.query<{ outcome: 'granted' | 'replayed' | 'denied' | 'conflict'; amount: string; remaining: string; expires_at: Date | null }>(
-    'SELECT * FROM budget_reserve($1, $2, $3, $4, $5, $6, $7)',
-    [args.requestId, args.tenantId, args.amount, args.paramsHash, d.ttlSeconds, d.defaultLimit, d.defaultPeriod],
+    {
+      // Named: each connection parses and plans the hot calls once, not per call.
+      name: 'budget_reserve',
+      text: 'SELECT * FROM budget_reserve($1, $2, $3, $4, $5, $6, $7)',
+      values: [args.requestId, args.tenantId, args.amount, args.paramsHash, d.ttlSeconds, d.defaultLimit, d.defaultPeriod],
+    },
   );
   const row = rows[0]!;
   return { outcome: row.outcome, amount: Number(row.amount), remaining: Number(row.remaining), expiresAt: row.expires_at?.toISOString() ?? null };
 }
 
 export async function ledgerRearm(db: Db, requestId: string, ttlSeconds: number) {
-  const { rows } = await db.query<{ outcome: 'armed' | 'denied' | 'final' | 'unknown'; held: string; remaining: string | null; tenant_id: string | null }>(
+  const { rows } = await db.query<{ outcome: 'armed' | 'denied' | 'unknown'; held: string; remaining: string | null; tenant_id: string | null }>(
     'SELECT * FROM budget_rearm($1, $2)',
     [requestId, ttlSeconds],
   );
@@ -33,15 +37,14 @@ export async function ledgerRearm(db: Db, requestId: string, ttlSeconds: number)
   return { outcome: row.outcome, held: Number(row.held), remaining: num(row.remaining), tenantId: row.tenant_id };
 }
 
-export async function ledgerCommit(db: Db, args: { requestId: string; attempt: number; tokens: number }) {
+export async function ledgerCommit(db: Db, args: { requestId: string; attempt: number; tokens: number; final?: boolean }) {
   const { rows } = await db.query<{
     outcome: 'committed' | 'replayed' | 'conflict' | 'over_limit' | 'unknown';
     tokens: string;
     remaining: string | null;
     tenant_id: string | null;
   }>(
-    'SELECT * FROM budget_commit($1, $2, $3)',
-    [args.requestId, args.attempt, args.tokens],
+    { name: 'budget_commit', text: 'SELECT * FROM budget_commit($1, $2, $3, $4)', values: [args.requestId, args.attempt, args.tokens, args.final ?? false] },
   );
   const row = rows[0]!;
   return { outcome: row.outcome, tokens: Number(row.tokens), remaining: num(row.remaining), tenantId: row.tenant_id };

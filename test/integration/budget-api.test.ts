@@ -335,7 +335,7 @@ describe('budget API and `golden budget`', () => {
     assert.equal(other.code, 1);
     assert.match(other.stderr, /404: no budget for tenant/);
 
-    for (const [args, pattern] of [
+    const misuses = [
       [['budget', 'set-limit', '--tenant', tenant, '--limit', 'lots'], /--limit must be a whole number of tokens \(0 or more\), got "lots"/],
       [['budget', 'set-limit', '--tenant', tenant, '--limit=-5'], /--limit must be a whole number of tokens/],
       [['budget', 'set-limit', '--tenant', tenant], /missing --limit/],
@@ -347,17 +347,18 @@ describe('budget API and `golden budget`', () => {
       [['budget', 'status'], /missing --tenant, and no API token/],
       [['budget', 'status', '--token', 'not-a-jwt'], /missing --tenant, and the token names no tenant/],
       [['budget', 'refill'], /unknown subcommand "budget refill"/],
-    ] as const) {
-      const result = await golden([...args]);
-      assert.equal(result.code, 1, args.join(' '));
-      assert.match(result.stderr, pattern, args.join(' '));
-    }
-
-    for (const args of [['budget', '--help'], ['budget', 'set-limit', '--help'], ['budget', 'reservations', '-h'], ['budget', 'status', '--help']]) {
-      const help = await golden(args);
-      assert.equal(help.code, 0, args.join(' '));
-      assert.match(help.stdout, /golden budget set-limit --limit <tokens>/);
-    }
+    ] as const;
+    const helps = [['budget', '--help'], ['budget', 'set-limit', '--help'], ['budget', 'reservations', '-h'], ['budget', 'status', '--help']];
+    // Each `golden` start costs a second or so; these are independent, so they run side by side.
+    const [refusals, answers] = await Promise.all([Promise.all(misuses.map(([args]) => golden([...args]))), Promise.all(helps.map((args) => golden(args)))]);
+    misuses.forEach(([args, pattern], i) => {
+      assert.equal(refusals[i]!.code, 1, args.join(' '));
+      assert.match(refusals[i]!.stderr, pattern, args.join(' '));
+    });
+    helps.forEach((args, i) => {
+      assert.equal(answers[i]!.code, 0, args.join(' '));
+      assert.match(answers[i]!.stdout, /golden budget set-limit --limit <tokens>/);
+    });
     assert.match((await golden(['--help'])).stdout, /\n {2}budget +Show or set a tenant's token budget/);
   });
 });

@@ -72,6 +72,10 @@ describe('worker durability', () => {
   });
   after(async () => {
     for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    // Orchestrator workers create their schedules at start; this test's prefix must not leave any behind.
+    for (const id of ['budget-sweep', 'budget-reconcile']) {
+      await client?.schedule.getHandle(`${config.TEMPORAL_TASK_QUEUE_PREFIX}${id}`).delete().catch(() => undefined);
+    }
     await client?.connection.close();
     await db?.end();
   });
