@@ -58,7 +58,6 @@ CREATE TABLE budget_usage (
   created_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (request_id, attempt)
 );
-CREATE INDEX budget_usage_tenant_period_idx ON budget_usage (tenant_id, period_start);
 
 CREATE TABLE budget_limit_changes (
   id            bigserial PRIMARY KEY,
@@ -323,18 +322,24 @@ END
 $$;
 
 -- Every place where the counters disagree with the ledger they summarise.
+-- Aggregates over whole tables (hash joins), not a lookup per row: the
+-- reconciliation reads everything once, and the hot path keeps no index for it.
 CREATE VIEW budget_inconsistencies AS
-  SELECT l.tenant_id, 'reserved'::text AS counter, l.reserved AS recorded,
-         coalesce((SELECT sum(r.held) FROM budget_reservations r WHERE r.tenant_id = l.tenant_id AND r.state = 'reserved'), 0) AS expected
-  FROM budget_limits l
+  WITH held AS (
+    SELECT r.tenant_id, sum(r.held) AS total FROM budget_reservations r WHERE r.state = 'reserved' GROUP BY r.tenant_id
+  ), used AS (
+    SELECT u.tenant_id, u.period_start, sum(u.tokens) AS total FROM budget_usage u GROUP BY u.tenant_id, u.period_start
+  ), per_request AS (
+    SELECT u.request_id, sum(u.tokens) AS total FROM budget_usage u GROUP BY u.request_id
+  )
+  SELECT l.tenant_id, 'reserved'::text AS counter, l.reserved AS recorded, coalesce(h.total, 0) AS expected
+  FROM budget_limits l LEFT JOIN held h ON h.tenant_id = l.tenant_id
   UNION ALL
-  SELECT l.tenant_id, 'committed', l.committed,
-         coalesce((SELECT sum(u.tokens) FROM budget_usage u WHERE u.tenant_id = l.tenant_id AND u.period_start = l.period_start), 0)
-  FROM budget_limits l
+  SELECT l.tenant_id, 'committed', l.committed, coalesce(u.total, 0)
+  FROM budget_limits l LEFT JOIN used u ON u.tenant_id = l.tenant_id AND u.period_start = l.period_start
   UNION ALL
-  SELECT r.tenant_id, 'consumed:' || r.request_id, r.consumed,
-         coalesce((SELECT sum(u.tokens) FROM budget_usage u WHERE u.request_id = r.request_id), 0)
-  FROM budget_reservations r;
+  SELECT r.tenant_id, 'consumed:' || r.request_id, r.consumed, coalesce(p.total, 0)
+  FROM budget_reservations r LEFT JOIN per_request p ON p.request_id = r.request_id;
 
 -- Seed runbook: SELECT * FROM budget_limits WHERE tenant_id = …; this view adds what is derived.
 CREATE VIEW budget_status AS
