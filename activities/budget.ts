@@ -1,20 +1,12 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import type { ReserveDecision, ReleaseOutcome } from '../domain/budget.js';
 import type { BudgetController } from '../lib/budget/controller.js';
-import { BudgetExceededError, IdempotencyConflictError, ReservationNotFoundError } from '../lib/budget/errors.js';
+import { BudgetExceededError } from '../lib/budget/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { asActivityFailure } from './activity-failures.js';
 
 export interface BudgetActivityDeps {
   budget: BudgetController;
   logger?: Pick<Logger, 'error'>;
-}
-
-/** Our permanent budget errors become non-retryable failures of the same type; anything else stays retryable. */
-export function asActivityFailure(err: unknown): unknown {
-  if (err instanceof BudgetExceededError || err instanceof IdempotencyConflictError || err instanceof ReservationNotFoundError) {
-    return ApplicationFailure.nonRetryable(err.message, err.name);
-  }
-  return err;
 }
 
 export function createBudgetActivities({ budget, logger }: BudgetActivityDeps) {

@@ -11,7 +11,7 @@ import type { BudgetController } from '../lib/budget/controller.js';
 import { BudgetExceededError } from '../lib/budget/errors.js';
 import type { Metrics } from '../lib/metrics.js';
 import { getTaskRow, saveSolution } from '../lib/task-store.js';
-import { asActivityFailure } from './budget.js';
+import { asActivityFailure } from './activity-failures.js';
 import { withHeartbeats } from './heartbeat.js';
 
 export interface DeveloperAgentDeps {
@@ -59,7 +59,9 @@ export function createDeveloperAgentActivities({ db, llm, metrics, budget }: Dev
             ctx.cancellationSignal,
           ),
         { step: args.step },
-      );
+      ).catch((err: unknown) => {
+        throw asActivityFailure(err);
+      });
       metrics.llmRequestDuration.observe({ provider: answer.provider, outcome: 'ok' }, (performance.now() - started) / 1000);
       for (const [kind, count] of [['prompt', answer.usage.promptTokens], ['completion', answer.usage.completionTokens]] as const) {
         metrics.llmTokens.inc({ tenant: task.tenant_id, role: 'developer', model: answer.model, kind }, count);

@@ -18,6 +18,12 @@ export const FAILURE_TYPES = {
   ReservationNotFoundError: { retryable: false },
   /** A dependency's circuit breaker is open; retry after its recovery timeout. */
   CircuitOpenError: { retryable: true },
+  /**
+   * An LLM provider's call failed (HTTP status, network, time-out, malformed
+   * answer). Retryable as a type; each failure carries its own nonRetryable
+   * flag (a 401 or 400 is permanent) and the server's retry-after as delay.
+   */
+  LlmProviderError: { retryable: true },
   /** A referenced record (task, solution) does not exist. */
   NotFoundError: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;

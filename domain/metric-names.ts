@@ -7,6 +7,7 @@ export const METRICS = {
   rbacPermissionDenied: 'rbac_permission_denied_total',
   sandboxExecutionFailures: 'sandbox_execution_failures_total',
   circuitBreakerState: 'circuit_breaker_state',
+  circuitBreakerFailures: 'circuit_breaker_failures_total',
   dlqMessageCount: 'dlq_message_count',
   budgetReservationConflicts: 'budget_reservation_conflicts_total',
   budgetReservations: 'budget_reservations_total',

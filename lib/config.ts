@@ -58,7 +58,17 @@ export const ConfigSchema = z.object({
   BUDGET_SWEEP_INTERVAL_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(3600).default(30),
   BUDGET_RECONCILE_INTERVAL_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(86_400).default(300),
 
-  LLM_PROVIDER: z.enum(['scripted']).default('scripted'),
+  /** `openai` is any server with OpenAI's chat-completions API (OpenAI, vLLM, Ollama, LiteLLM). */
+  LLM_PROVIDER: z.enum(['scripted', 'openai', 'anthropic']).default('scripted'),
+  /** The provider's API root; when unset, the provider's public endpoint. */
+  LLM_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ message: 'must be a URL' }).optional()),
+  /** Required for anthropic and for OpenAI's own endpoint (checked by createLlmProvider: a refined schema cannot be picked). */
+  LLM_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  /** The model name; when unset, a default per provider. */
+  LLM_MODEL: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  LLM_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(1000).max(600_000).default(60_000),
+  /** Ask OpenAI-compatible servers for a JSON object answer (`response_format`). */
+  LLM_JSON_MODE: bool.default(true),
   /** Delay of the scripted provider's answers, to behave like a real model in demos and durability tests. */
   SCRIPTED_LLM_LATENCY_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).max(600_000).default(0),
 });

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from '../activities/index.js';
 import { BudgetController } from '../lib/budget/controller.js';
 import { startBudgetCacheInvalidator } from '../lib/budget/cache-invalidator.js';
+import { BreakerRegistry } from '../lib/circuit-breaker.js';
 import type { Config } from '../lib/config.js';
 import { createDb } from '../lib/db.js';
 import { createDocker } from '../lib/docker.js';
@@ -10,7 +11,11 @@ import type { Metrics } from '../lib/metrics.js';
 import { createRedis } from '../lib/redis.js';
 
 /** The adapters every activity needs, built once per process, and how to close them. */
-export function createActivityDeps(config: Config, metrics: Metrics, logger: Pick<Logger, 'warn' | 'error'>): ActivityDeps & { close(): Promise<void> } {
+export function createActivityDeps(
+  config: Config,
+  metrics: Metrics,
+  logger: Pick<Logger, 'warn' | 'error'>,
+): ActivityDeps & { breakers: BreakerRegistry; close(): Promise<void> } {
   const db = createDb(config, (err) => logger.warn({ err }, 'postgres connection error'));
   const redis = createRedis(config, (err) => logger.warn({ err }, 'redis connection error'));
   const budget = new BudgetController({
@@ -21,12 +26,14 @@ export function createActivityDeps(config: Config, metrics: Metrics, logger: Pic
     onRedisError: (err) => logger.warn({ err }, 'redis did not answer; the budget ledger decided alone'),
   });
   const invalidator = startBudgetCacheInvalidator(config, (tenant) => budget.dropCachedStatus(tenant), logger);
+  const breakers = new BreakerRegistry();
   return {
     db,
     metrics,
     budget,
     logger,
-    llm: createLlmProvider(config),
+    breakers,
+    llm: createLlmProvider(config, breakers),
     docker: createDocker(config),
     async close() {
       await invalidator.stop();

@@ -2,6 +2,7 @@ import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { TaskQueueName } from '../domain/task-queues.js';
 import { loadConfig } from '../lib/config.js';
 import { registerBudgetGauges } from '../lib/budget/gauges.js';
+import { registerBreakerGauge } from '../lib/circuit-breaker.js';
 import { startMetricsServer } from '../lib/http-metrics-server.js';
 import { createLogger } from '../lib/logger.js';
 import { createMetrics } from '../lib/metrics.js';
@@ -29,6 +30,7 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
   const metrics = createMetrics(service);
   const deps = createActivityDeps(config, metrics, logger);
   registerBudgetGauges(metrics.registry, deps.db);
+  registerBreakerGauge(metrics.registry, deps.breakers);
   const connection = await connectWorker(config);
   if (queues.includes('orchestrator')) {
     const client = await connectClient(config);
