@@ -1,0 +1,156 @@
+/**
+ * Text normalization for the injection screen. Pure: no I/O, no Buffer, so
+ * it runs inside workflows as well as activities.
+ */
+
+const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD\u180E]/g;
+const BIDI = /[\u202A-\u202E\u2066-\u2069]/g;
+
+// Cyrillic and Greek letters that render like Latin ones. Small on purpose:
+// only look-alikes an attacker would use to dodge keyword matching.
+const CONFUSABLES: Readonly<Record<string, string>> = {
+  'а': 'a', 'в': 'b', 'е': 'e', 'ё': 'e', 'к': 'k', 'м': 'm', 'н': 'h', 'о': 'o', 'р': 'p', 'с': 'c', 'т': 't',
+  'у': 'y', 'х': 'x', 'і': 'i', 'ї': 'i', 'ј': 'j', 'ѕ': 's', 'ԁ': 'd', 'һ': 'h', 'ӏ': 'l', 'ԛ': 'q', 'ԝ': 'w', 'ɡ': 'g',
+  'А': 'A', 'В': 'B', 'Е': 'E', 'К': 'K', 'М': 'M', 'Н': 'H', 'О': 'O', 'Р': 'P', 'С': 'C', 'Т': 'T', 'Х': 'X',
+  'І': 'I', 'Ј': 'J', 'Ѕ': 'S',
+  'α': 'a', 'ο': 'o', 'ν': 'v', 'ι': 'i', 'κ': 'k', 'ρ': 'p', 'τ': 't', 'υ': 'u', 'χ': 'x', 'ε': 'e',
+  'Α': 'A', 'Β': 'B', 'Ε': 'E', 'Ζ': 'Z', 'Η': 'H', 'Ι': 'I', 'Κ': 'K', 'Μ': 'M', 'Ν': 'N', 'Ο': 'O', 'Ρ': 'P',
+  'Τ': 'T', 'Υ': 'Y', 'Χ': 'X',
+};
+
+export interface NormalizedText {
+  /** NFKC, invisible characters removed, confusables folded, lowercased, spacing tricks collapsed. */
+  readonly text: string;
+  /** As `text` but with case kept: the view base64 segments are decoded from. */
+  readonly caseKept: string;
+  readonly zeroWidth: number;
+  readonly bidi: number;
+  /** Words mixing Latin letters with Cyrillic/Greek look-alikes. */
+  readonly mixedScriptWords: readonly string[];
+}
+
+const LATIN = /\p{Script=Latin}/u;
+const WORD = /[\p{L}\p{M}]+/gu;
+
+function mixedScriptWords(text: string): string[] {
+  const found: string[] = [];
+  for (const [word] of text.matchAll(WORD)) {
+    if (!LATIN.test(word)) continue;
+    if ([...word].some((ch) => ch in CONFUSABLES)) found.push(word);
+  }
+  return found;
+}
+
+function foldConfusables(text: string): string {
+  let out = '';
+  for (const ch of text) out += CONFUSABLES[ch] ?? ch;
+  return out;
+}
+
+/**
+ * Undo letter-splitting: "i g n o r e   a l l" becomes "ignore all" and
+ * "i.g.n.o.r.e" becomes "ignore". Any run of single characters joined by
+ * single spaces is glued, so "x = y" reads "x=y": harmless for matching. Runs on text whose runs of spaces still
+ * carry meaning (one space inside a word, several between words).
+ */
+function collapseSpacing(text: string): string {
+  return text
+    .replace(/(?<!\S)(?:\S[ \t])+\S(?!\S)/g, (run) => run.replace(/[ \t]/g, ''))
+    .replace(/(?<![\p{L}.\-_*])(?:\p{L}[.\-_*]){3,}\p{L}(?![\p{L}.\-_*])/gu, (run) => run.replace(/[.\-_*]/g, ''));
+}
+
+export function normalizeText(raw: string): NormalizedText {
+  const nfkc = raw.normalize('NFKC');
+  // A byte-order mark at the very start is an encoding artefact, not a trick.
+  const body = nfkc.startsWith('\uFEFF') ? nfkc.slice(1) : nfkc;
+  const zeroWidth = (body.match(ZERO_WIDTH) ?? []).length;
+  const bidi = (body.match(BIDI) ?? []).length;
+  const visible = body.replace(ZERO_WIDTH, '').replace(BIDI, '');
+  const collapsed = collapseSpacing(visible);
+  // Checked after collapsing, so "р a y" split letter by letter still counts.
+  const mixed = mixedScriptWords(collapsed);
+  const caseKept = foldConfusables(collapsed)
+    .replace(/[ \t\f\v\u00A0]+/g, ' ')
+    .replace(/\s*\n\s*/g, '\n')
+    .trim();
+  return { text: caseKept.toLowerCase(), caseKept, zeroWidth, bidi, mixedScriptWords: mixed };
+}
+
+const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX: Readonly<Record<string, number>> = Object.fromEntries(
+  [...B64_ALPHABET].map((ch, i) => [ch, i]),
+);
+
+/** Decodes standard or URL-safe base64; undefined when the input is not base64. */
+export function decodeBase64(input: string): Uint8Array | undefined {
+  const clean = input.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  if (clean.length % 4 === 1) return undefined;
+  const bytes: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  for (const ch of clean) {
+    const v = B64_INDEX[ch];
+    if (v === undefined) return undefined;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((acc >> bits) & 0xff);
+    }
+  }
+  return Uint8Array.from(bytes);
+}
+
+export function decodeHex(input: string): Uint8Array | undefined {
+  if (input.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(input)) return undefined;
+  const bytes = new Uint8Array(input.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(input.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+/** Strict UTF-8 decode; undefined for invalid sequences or mostly unprintable text (binary data). */
+export function decodeUtf8Text(bytes: Uint8Array): string | undefined {
+  let out = '';
+  let printable = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i] ?? 0;
+    let cp: number;
+    let len: number;
+    if (b < 0x80) { cp = b; len = 1; }
+    else if (b >= 0xc2 && b < 0xe0) { cp = b & 0x1f; len = 2; }
+    else if (b >= 0xe0 && b < 0xf0) { cp = b & 0x0f; len = 3; }
+    else if (b >= 0xf0 && b < 0xf5) { cp = b & 0x07; len = 4; }
+    else return undefined;
+    for (let k = 1; k < len; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return undefined;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    i += len;
+    if (cp === 0x09 || cp === 0x0a || cp === 0x0d || (cp >= 0x20 && cp !== 0x7f)) printable++;
+    out += String.fromCodePoint(cp);
+  }
+  const chars = [...out].length;
+  return chars > 0 && printable / chars >= 0.95 ? out : undefined;
+}
+
+export interface EncodedSegment {
+  readonly encoding: 'base64' | 'hex';
+  readonly decoded: string;
+}
+
+/** Long base64/hex runs in the raw text that decode to readable text. */
+export function findEncodedSegments(raw: string): EncodedSegment[] {
+  const found: EncodedSegment[] = [];
+  for (const [run] of raw.matchAll(/(?:[0-9a-fA-F]{2}){16,}/g)) {
+    const text = decodeUtf8Text(decodeHex(run) ?? new Uint8Array());
+    if (text !== undefined) found.push({ encoding: 'hex', decoded: text });
+  }
+  for (const [run] of raw.matchAll(/[A-Za-z0-9+/_-]{24,}={0,2}/g)) {
+    if (/^[0-9a-fA-F]+$/.test(run)) continue;
+    const bytes = decodeBase64(run);
+    const text = bytes && decodeUtf8Text(bytes);
+    if (text !== undefined && /[a-z]{3,}/i.test(text)) found.push({ encoding: 'base64', decoded: text });
+  }
+  return found;
+}
