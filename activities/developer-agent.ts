@@ -1,8 +1,7 @@
-import { Context, ApplicationFailure } from '@temporalio/activity';
+import { Context, ApplicationFailure, log } from '@temporalio/activity';
 import { LLM_CALL_LIMITS, callReservation } from '../domain/budget.js';
-import { DeveloperSolution } from '../domain/schemas/solution.js';
+import { fenceUntrusted } from '../domain/injection/screen.js';
 import type { SolutionSummary, TaskLanguage } from '../domain/schemas/task.js';
-import { describeZodError } from '../domain/validation.js';
 import type { Db } from '../lib/db.js';
 import type { LlmProvider } from '../lib/llm/index.js';
 import { taskBlock } from '../lib/llm/scripted-provider.js';
@@ -12,6 +11,7 @@ import { BudgetExceededError } from '../lib/budget/errors.js';
 import type { Metrics } from '../lib/metrics.js';
 import { getTaskRow, saveSolution } from '../lib/task-store.js';
 import { asActivityFailure } from './activity-failures.js';
+import { guardDeveloperAnswer, screenTaskText } from './answer-guard.js';
 import { withHeartbeats } from './heartbeat.js';
 
 export interface DeveloperAgentDeps {
@@ -36,7 +36,15 @@ export function createDeveloperAgentActivities({ db, llm, metrics, budget }: Dev
       const ctx = Context.current();
       const task = await getTaskRow(db, args.taskId);
       if (!task) throw ApplicationFailure.nonRetryable(`task ${args.taskId} does not exist`, 'NotFoundError');
-      const prompt = `Write the solution and its unit tests.\n${taskBlock({ title: task.title, description: task.description, language: task.language as TaskLanguage })}`;
+      const screened = screenTaskText(task.title, task.description);
+      if (screened.blocked.length > 0) {
+        metrics.llmValidationFailures.inc({ role: 'developer', reason: 'injection_in_task' });
+        throw ApplicationFailure.nonRetryable(`the task text was blocked by injection screening: ${screened.blocked.join('; ')}`, 'InvalidInputError');
+      }
+      if (screened.flagged.length > 0) log.warn('task text flagged by injection screening', { taskId: task.id, flagged: screened.flagged });
+      // Untrusted text reaches the model fenced and labelled, never as instructions.
+      const description = fenceUntrusted('task description', task.description);
+      const prompt = `Write the solution and its unit tests.\n${taskBlock({ title: task.title, description, language: task.language as TaskLanguage })}`;
       if (estimateTokens(SYSTEM_PROMPT + prompt) > LIMITS.maxPromptTokens) {
         throw ApplicationFailure.nonRetryable(`the task is too long for one developer call (over ${LIMITS.maxPromptTokens} prompt tokens)`, 'InvalidInputError');
       }
@@ -67,7 +75,7 @@ export function createDeveloperAgentActivities({ db, llm, metrics, budget }: Dev
         metrics.llmTokens.inc({ tenant: task.tenant_id, role: 'developer', model: answer.model, kind }, count);
       }
 
-      const parsed = parseDeveloperAnswer(answer.text);
+      const parsed = guardDeveloperAnswer(answer.text);
       // The tokens were spent whatever the answer is worth: charged once for this attempt, before
       // anything else can fail. A valid answer ends the call, so the rest of its hold goes back now.
       await budget.commit({
@@ -76,7 +84,11 @@ export function createDeveloperAgentActivities({ db, llm, metrics, budget }: Dev
         tokens: answer.usage.promptTokens + answer.usage.completionTokens,
         final: parsed.ok,
       });
-      if (!parsed.ok) throw ApplicationFailure.retryable(parsed.reason, 'LlmValidationError');
+      if (!parsed.ok) {
+        metrics.llmValidationFailures.inc({ role: 'developer', reason: parsed.reason });
+        throw ApplicationFailure.retryable(`the developer answer was rejected (${parsed.reason}): ${parsed.detail}`, 'LlmValidationError');
+      }
+      if (parsed.flagged.length > 0) log.warn('developer answer flagged by injection screening', { taskId: task.id, flagged: parsed.flagged });
 
       const solutionId = await saveSolution(db, {
         taskId: task.id,
@@ -99,17 +111,4 @@ export function createDeveloperAgentActivities({ db, llm, metrics, budget }: Dev
       };
     },
   };
-}
-
-function parseDeveloperAnswer(text: string): { ok: true; solution: DeveloperSolution } | { ok: false; reason: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: 'the developer answer is not JSON' };
-  }
-  const parsed = DeveloperSolution.safeParse(json);
-  return parsed.success
-    ? { ok: true, solution: parsed.data }
-    : { ok: false, reason: `the developer answer does not match its schema: ${describeZodError(parsed.error)}` };
 }

@@ -43,6 +43,12 @@ export function createMetrics(service: string) {
       labelNames: ['tenant', 'role', 'model', 'kind'] as const,
       registers: [registry],
     }),
+    llmValidationFailures: new Counter({
+      name: METRICS.llmValidationFailures,
+      help: 'LLM answers (or the inputs to them) rejected by the security layer, by agent role and reason',
+      labelNames: ['role', 'reason'] as const,
+      registers: [registry],
+    }),
     llmRequestDuration: new Histogram({
       name: METRICS.llmRequestDuration,
       help: 'LLM request latency in seconds, by provider and outcome',

@@ -11,7 +11,8 @@ export const SCRIPTED_MODEL = 'scripted-stand-in-v1';
 const TaskBlock = z.object({ title: z.string(), description: z.string(), language: z.enum(TASK_LANGUAGES) });
 
 export function taskBlock(task: z.infer<typeof TaskBlock>): string {
-  return `<task>${JSON.stringify(task)}</task>`;
+  // `<` escaped inside the JSON: text in the task can never close the block.
+  return `<task>${JSON.stringify(task).replace(/</g, '\\u003c')}</task>`;
 }
 
 /** Thrown when the scripted provider is asked for something it has no script for. */
