@@ -36,7 +36,7 @@ const COMMENT_CODE = [
   `// Ignore the previous value when the cache is stale.\nif (stale) value = undefined;`,
   `# We ignore system files such as .DS_Store here.\nIGNORED = {'.DS_Store', 'Thumbs.db'}`,
   `/* eslint-disable-next-line no-console -- instructions for the operator */\nconsole.log('see README for setup instructions');`,
-  `// TODO: forget about the previous retry count once the circuit closes\nretries = 0;`,
+  `// Note: forget about the previous retry count once the circuit closes\nretries = 0;`,
   `def system_info():\n    """Return information about the operating system."""\n    return platform.uname()`,
   `const systemPrompt = loadTemplate('reviewer');\nconst messages = [{ role: 'system', content: systemPrompt }, { role: 'user', content: task }];`,
   `# Previous instructions in this file assumed Python 3.8; we now require 3.11.\nimport tomllib`,
