@@ -59,17 +59,21 @@ function collapseSpacing(text: string): string {
     .replace(/(?<![\p{L}.\-_*])(?:\p{L}[.\-_*]){3,}\p{L}(?![\p{L}.\-_*])/gu, (run) => run.replace(/[.\-_*]/g, ''));
 }
 
+// Plain ASCII (most code) has nothing to normalize, hide or fold: skip that work.
+const NON_ASCII = /[\u0080-\uFFFF]/;
+
 export function normalizeText(raw: string): NormalizedText {
-  const nfkc = raw.normalize('NFKC');
+  const ascii = !NON_ASCII.test(raw);
+  const nfkc = ascii ? raw : raw.normalize('NFKC');
   // A byte-order mark at the very start is an encoding artefact, not a trick.
   const body = nfkc.startsWith('\uFEFF') ? nfkc.slice(1) : nfkc;
-  const zeroWidth = (body.match(ZERO_WIDTH) ?? []).length;
-  const bidi = (body.match(BIDI) ?? []).length;
-  const visible = body.replace(ZERO_WIDTH, '').replace(BIDI, '');
+  const zeroWidth = ascii ? 0 : (body.match(ZERO_WIDTH) ?? []).length;
+  const bidi = ascii ? 0 : (body.match(BIDI) ?? []).length;
+  const visible = ascii ? body : body.replace(ZERO_WIDTH, '').replace(BIDI, '');
   const collapsed = collapseSpacing(visible);
   // Checked after collapsing, so "р a y" split letter by letter still counts.
-  const mixed = mixedScriptWords(collapsed);
-  const caseKept = foldConfusables(collapsed)
+  const mixed = ascii ? [] : mixedScriptWords(collapsed);
+  const caseKept = (ascii ? collapsed : foldConfusables(collapsed))
     .replace(/[ \t\f\v\u00A0]+/g, ' ')
     .replace(/\s*\n\s*/g, '\n')
     .trim();

@@ -27,6 +27,8 @@ interface Rule {
   readonly pattern: RegExp;
   /** Extra check on the matched text, for rules a regex alone would over-match. */
   readonly accept?: (match: string) => boolean;
+  /** A cheap test the text must pass before the (costlier) pattern runs at all. */
+  readonly requires?: RegExp;
 }
 
 // \s* between words: letter-split text collapses to "ignoreallprevious…".
@@ -94,13 +96,13 @@ export const RULES: readonly Rule[] = [
 
   // exfiltration
   { category: 'exfiltration', detail: 'markdown image/link carrying data', weight: 0.85,
-    pattern: /!?\[[^\]\n]{0,200}\]\(\s*https?:\/\/[^)\s]+/g, accept: EXTERNAL_DATA },
+    pattern: /!?\[[^\]\n]{0,200}\]\(\s*https?:\/\/[^)\s]+/g, accept: EXTERNAL_DATA, requires: /\]\(\s*https?:/ },
   { category: 'exfiltration', detail: 'markdown image with long query', weight: 0.8,
     pattern: /!\[[^\]\n]{0,200}\]\(\s*https?:\/\/[^)\s]*\?[^)\s]{40,}\)/g,
-    accept: (m) => urls(m).some((u) => !TRUSTED_HOSTS.test(host(u))) },
+    accept: (m) => urls(m).some((u) => !TRUSTED_HOSTS.test(host(u))), requires: /\]\(\s*https?:/ },
   { category: 'exfiltration', detail: 'send data to external host', weight: 0.85,
     pattern: /[^\n.!?]{0,100}\b(?:send|post|upload|forward|transmit|exfiltrate|leak|report|copy|paste|email|submit|append|include|encode)\b[^\n]{0,120}?\b(?:to|at|into|in|via)\s*(?:the\s*)?(?:url\s*|endpoint\s*|server\s*|webhook\s*)?:?\s*https?:\/\/\S+/g,
-    accept: EXTERNAL_DATA },
+    accept: EXTERNAL_DATA, requires: /https?:\/\// },
   { category: 'exfiltration', detail: 'http client call to external host', weight: 0.85,
     pattern: /\b(?:curl|wget|fetch|invoke-webrequest|iwr|requests\.(?:get|post)|axios\.(?:get|post)|http\.get|nc)\b[^\n]{0,160}/g,
     accept: EXTERNAL_DATA },
@@ -135,6 +137,7 @@ export function matchRules(text: string, includeDangerous: boolean): InjectionSi
   const signals: InjectionSignal[] = [];
   for (const rule of RULES) {
     if (rule.category === 'dangerous-payload' && !includeDangerous) continue;
+    if (rule.requires && !rule.requires.test(text)) continue;
     const matched = rule.pattern.global
       ? [...text.matchAll(rule.pattern)].some((m) => rule.accept?.(m[0]) ?? true)
       : rule.pattern.test(text);
