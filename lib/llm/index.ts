@@ -35,18 +35,19 @@ function requireApiKey(config: LlmConfig, why: string): string {
  * through its own breaker (`llm:<provider>:<host>`), with the seed's defaults.
  */
 export function createLlmProvider(config: LlmConfig, breakers?: BreakerRegistry): LlmProvider {
-  const provider = buildProvider(config);
-  if (!breakers || provider.name === 'scripted') return provider;
-  const host = new URL(config.LLM_BASE_URL ?? (config.LLM_PROVIDER === 'anthropic' ? ANTHROPIC_DEFAULT_BASE_URL : OPENAI_DEFAULT_BASE_URL)).host;
-  return new GuardedProvider(provider, breakers.get(`llm:${provider.name}:${host}`, { isFailure: isEndpointFailure }));
+  if (config.LLM_PROVIDER === 'scripted') return new ScriptedProvider(config.SCRIPTED_LLM_LATENCY_MS);
+  const baseUrl = config.LLM_BASE_URL ?? (config.LLM_PROVIDER === 'anthropic' ? ANTHROPIC_DEFAULT_BASE_URL : OPENAI_DEFAULT_BASE_URL);
+  const provider = buildRealProvider(config, baseUrl);
+  if (!breakers) return provider;
+  const breaker = breakers.get(`llm:${provider.name}:${new URL(baseUrl).host}`, { isFailure: isEndpointFailure });
+  return new GuardedProvider(provider, breaker);
 }
 
-function buildProvider(config: LlmConfig): LlmProvider {
+function buildRealProvider(config: LlmConfig, baseUrl: string): LlmProvider {
   switch (config.LLM_PROVIDER) {
     case 'scripted':
-      return new ScriptedProvider(config.SCRIPTED_LLM_LATENCY_MS);
+      throw new Error('the scripted provider has no endpoint');
     case 'openai': {
-      const baseUrl = config.LLM_BASE_URL ?? OPENAI_DEFAULT_BASE_URL;
       // Local servers (Ollama, vLLM) take no key; OpenAI's own endpoint always does.
       const isOpenAi = baseUrl.replace(/\/+$/, '') === OPENAI_DEFAULT_BASE_URL;
       return new OpenAiCompatibleProvider({
@@ -59,7 +60,7 @@ function buildProvider(config: LlmConfig): LlmProvider {
     }
     case 'anthropic':
       return new AnthropicProvider({
-        baseUrl: config.LLM_BASE_URL ?? ANTHROPIC_DEFAULT_BASE_URL,
+        baseUrl,
         apiKey: requireApiKey(config, 'when LLM_PROVIDER is anthropic'),
         model: config.LLM_MODEL ?? DEFAULT_MODELS.anthropic,
         timeoutMs: config.LLM_TIMEOUT_MS,
