@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { projectRoot } from '../../lib/paths.js';
 
 export const COMPONENTS = ['postgres', 'redis', 'docker', 'temporal', 'worker', 'api'] as const;
@@ -16,6 +17,8 @@ export interface StackPaths {
   lockFile: string;
   /** Fallback for unix sockets whose path under dataDir would be too long. */
   shortDir: string;
+  /** Where Postgres lives when the postgres user cannot reach dataDir (the clone sits under a 0700 directory). */
+  outsideDir: string;
   migrationsDir: string;
   distDir: string;
   postgres: { dir: string; dataDir: string; socketDir: string };
@@ -31,13 +34,31 @@ function fitsSocket(path: string): boolean {
   return Buffer.byteLength(path) < MAX_SOCKET_PATH;
 }
 
+/**
+ * True when every existing directory from `dir` up lets "others" through:
+ * Postgres runs as its own OS user, which is neither owner nor group of a
+ * root's checkout. The data dir itself may not exist yet.
+ */
+function othersCanReach(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      if ((statSync(d).mode & 0o001) === 0) return false;
+    } catch {
+      // Not created yet: created later with mode 0755.
+    }
+    if (dirname(d) === d) return true;
+  }
+}
+
 export function stackPaths(env: NodeJS.ProcessEnv = process.env): StackPaths {
   const root = projectRoot();
   const dataDir = resolve(env.GOLDEN_DATA_DIR ?? join(root, '.data'));
   // Hash the data dir, not the root: two data dirs of one checkout must not share sockets.
-  const shortDir = `/run/golden-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`;
+  const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 8);
+  const shortDir = `/run/golden-${hash}`;
+  const outsideDir = `/var/lib/golden-architecture/${hash}`;
 
-  const pgDir = join(dataDir, 'postgres');
+  const pgDir = othersCanReach(dataDir) ? join(dataDir, 'postgres') : join(outsideDir, 'postgres');
   const pgSocketDir = join(pgDir, 'run');
   const dockerDir = join(dataDir, 'docker');
   const dockerExec = join(dockerDir, 'exec');
@@ -52,6 +73,7 @@ export function stackPaths(env: NodeJS.ProcessEnv = process.env): StackPaths {
     envFile: join(dataDir, 'stack.env'),
     lockFile: join(dataDir, 'run', 'stack.lock'),
     shortDir,
+    outsideDir,
     migrationsDir: join(root, 'migrations'),
     distDir: join(root, 'dist'),
     postgres: {

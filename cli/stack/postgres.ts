@@ -184,6 +184,9 @@ export async function ensurePostgres(ctx: StackContext, bins: Binaries): Promise
   const address = (): string => `127.0.0.1:${store.state.ports.postgres}`;
   await ensureRunning(ctx, proc, address, async () => {
     const user = await postgresOsUser();
+    if (!paths.postgres.dir.startsWith(`${paths.dataDir}/`)) {
+      ctx.log(`postgres: the postgres user cannot reach ${paths.dataDir} (a parent is not world-traversable); its cluster lives in ${paths.postgres.dir}`);
+    }
     chmodSync(paths.dataDir, 0o755);
     mkdirSync(paths.postgres.dir, { recursive: true, mode: 0o755 });
     chmodSync(paths.postgres.dir, 0o755);

@@ -19,12 +19,12 @@ function mountsUnder(dir: string): string[] {
 }
 
 /**
- * Deletes the data dir and the short socket dir. A dockerd that was killed
+ * Deletes the data dir, the short socket dir and Postgres's outside dir. A dockerd that was killed
  * can leave overlay and netns mounts behind, which would make rm fail with
  * EBUSY, so those are unmounted first.
  */
 export async function purgeData(paths: StackPaths, log: Log): Promise<void> {
-  for (const dir of [paths.dataDir, paths.shortDir]) {
+  for (const dir of [paths.dataDir, paths.shortDir, paths.outsideDir]) {
     if (!existsSync(dir)) continue;
     for (const mount of mountsUnder(dir)) {
       const res = await runCommand('umount', ['-l', mount], { timeoutMs: 10_000 });
