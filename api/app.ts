@@ -2,16 +2,39 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Permission } from '../domain/roles.js';
+import { createTokenVerifier } from '../lib/tokens.js';
+import { registerAuth } from './auth.js';
 import type { ApiDeps } from './context.js';
 import { registerErrorHandler } from './error-handler.js';
 import { budgetRoutes } from './routes/budgets.js';
 import { healthRoutes } from './routes/health.js';
+import { RateLimiter } from './rate-limit.js';
 import { taskRoutes } from './routes/tasks.js';
+
+/** One row of the route table: what a route needs. Tests build the RBAC matrix from it. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  permission?: Permission;
+  public: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteEntry[];
+  }
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
-/** The API as a plugin-free app object: the server listens on it, tests inject into it. */
+/**
+ * The API as a plugin-free app object: the server listens on it, tests inject
+ * into it. Refuses to build with a weak JWT secret (outside API_DEV_MODE), a
+ * broken JWKS file, or a route that declares neither a permission nor `public`.
+ */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const verifier = await createTokenVerifier(deps.config, deps.logger);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
@@ -24,6 +47,22 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const { permission, public: isPublic = false } = route.config ?? {};
+    for (const method of [route.method].flat()) {
+      if (!permission && !isPublic) throw new Error(`route ${method} ${route.url} declares no permission: add config: { permission } (or public: true for probes)`);
+      routeTable.push({ method, url: route.url, permission, public: isPublic });
+    }
+  });
+  registerAuth(app, {
+    verifier,
+    metrics: deps.metrics,
+    db: deps.db,
+    rateLimiter: new RateLimiter({ redis: deps.redis, metrics: deps.metrics, logger: deps.logger, keyPrefix: deps.rateLimitKeyPrefix }),
+  });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -45,6 +84,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   await app.register(taskRoutes(deps));
   await app.register(budgetRoutes(deps));
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

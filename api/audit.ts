@@ -8,6 +8,8 @@ export interface AuditEntry {
   resource?: string;
   outcome: 'allowed' | 'denied' | 'failed';
   requestId?: string;
+  /** The caller's address as Fastify sees it (the socket's, unless a trusted proxy is configured). */
+  sourceAddress?: string;
   detail?: Record<string, unknown>;
 }
 
@@ -24,7 +26,7 @@ export async function writeAudit(db: Db, entry: AuditEntry): Promise<void> {
       entry.resource ?? null,
       entry.outcome,
       entry.requestId ?? null,
-      JSON.stringify(entry.detail ?? {}),
+      JSON.stringify({ ...entry.detail, ...(entry.sourceAddress ? { sourceAddress: entry.sourceAddress } : {}) }),
     ],
   );
 }

@@ -1,18 +1,34 @@
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { roleHasPermission, type Permission } from '../domain/roles.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ANONYMOUS, roleHasPermission, type CallerRole, type Permission } from '../domain/roles.js';
 import type { TokenClaims } from '../domain/schemas/identity.js';
-import { InvalidTokenError, verifyToken, type JwtConfig } from '../lib/tokens.js';
-import type { Metrics } from '../lib/metrics.js';
 import type { Db } from '../lib/db.js';
+import type { Metrics } from '../lib/metrics.js';
+import { InvalidTokenError, type TokenVerifier } from '../lib/tokens.js';
 import { writeAudit } from './audit.js';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
+import type { RateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The verified caller; tenant and actor come only from here, never from a body. */
     identity?: TokenClaims;
   }
+  interface FastifyContextConfig {
+    /** The one permission a route needs. Every route declares this or `public`; the app refuses others. */
+    permission?: Permission;
+    /** Health, readiness, metrics and the API document: no token, no rate limit. */
+    public?: boolean;
+  }
 }
+
+export interface AuthDeps {
+  verifier: TokenVerifier;
+  metrics: Metrics;
+  db: Db;
+  rateLimiter: RateLimiter;
+}
+
+type Authenticated = { identity: TokenClaims } | { error: UnauthorizedError; reason: string };
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -22,44 +38,66 @@ function bearer(request: FastifyRequest): string | undefined {
   return match[1];
 }
 
+async function authenticate(verifier: TokenVerifier, request: FastifyRequest): Promise<Authenticated> {
+  let token: string | undefined;
+  try {
+    token = bearer(request);
+  } catch (err) {
+    return { error: err as UnauthorizedError, reason: 'malformed_header' };
+  }
+  if (!token) {
+    return { error: new UnauthorizedError('missing bearer token: send "Authorization: Bearer <jwt>" (mint one with `golden token`)'), reason: 'missing_token' };
+  }
+  try {
+    return { identity: await verifier.verify(token) };
+  } catch (err) {
+    if (err instanceof InvalidTokenError) return { error: new UnauthorizedError(err.message), reason: 'invalid_token' };
+    throw err;
+  }
+}
+
 /**
- * A pre-handler that verifies the token and checks one permission. Denials
- * are counted and written to the audit trail like any other decision.
+ * Every request to a protected route, in this order: authenticate (a bad
+ * token is remembered, not yet answered), rate-limit per subject (per source
+ * address without a valid token, so forged tokens are limited too), answer
+ * 401 for a bad token, then check the route's declared permission. Every
+ * 401 and 403 is counted and written to the audit trail.
  */
-export function requirePermission(deps: { jwt: JwtConfig; metrics: Metrics; db: Db }, permission: Permission): preHandlerAsyncHookHandler {
-  return async (request: FastifyRequest, _reply: FastifyReply) => {
-    const deny = async (reason: string, role: string, error: Error) => {
+export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const route = request.routeOptions.config;
+    if (route.public) return;
+    const permission = route.permission;
+    const auth = permission ? await authenticate(deps.verifier, request) : undefined;
+    const identity = auth && 'identity' in auth ? auth.identity : undefined;
+    const role: CallerRole = identity?.role ?? ANONYMOUS;
+    // Unknown routes are limited per address like anonymous callers, so scanning is limited too.
+    await deps.rateLimiter.enforce(
+      identity ? { kind: 'user', tenant: identity.tenant, sub: identity.sub, role: identity.role } : { kind: 'address', address: request.ip },
+      reply,
+    );
+    if (!permission || !auth) return;
+
+    const deny = async (reason: string, error: Error, detail: Record<string, unknown> = {}) => {
       deps.metrics.rbacPermissionDenied.inc({ permission, role, reason });
       await writeAudit(deps.db, {
-        tenantId: request.identity?.tenant,
-        actor: request.identity?.sub,
-        role: request.identity?.role,
+        tenantId: identity?.tenant,
+        actor: identity?.sub,
+        role,
         action: permission,
         resource: request.url,
         outcome: 'denied',
         requestId: request.id,
-        detail: { reason },
+        sourceAddress: request.ip,
+        detail: { reason, ...detail },
       });
       throw error;
     };
-    let token: string | undefined;
-    try {
-      token = bearer(request);
-    } catch (err) {
-      return deny('malformed_header', 'anonymous', err as Error);
+    if ('error' in auth) return deny(auth.reason, auth.error, { why: auth.error.message });
+    request.identity = auth.identity;
+    request.log = request.log.child({ tenantId: auth.identity.tenant, actor: auth.identity.sub });
+    if (!roleHasPermission(role, permission)) {
+      return deny('forbidden', new ForbiddenError(`role ${role} lacks permission ${permission}`));
     }
-    if (!token) {
-      return deny('missing_token', 'anonymous', new UnauthorizedError('missing bearer token: send "Authorization: Bearer <jwt>" (mint one with `golden token`)'));
-    }
-    try {
-      request.identity = await verifyToken(deps.jwt, token);
-    } catch (err) {
-      if (err instanceof InvalidTokenError) return deny('invalid_token', 'anonymous', new UnauthorizedError(err.message));
-      throw err;
-    }
-    request.log = request.log.child({ tenantId: request.identity.tenant, actor: request.identity.sub });
-    if (!roleHasPermission(request.identity.role, permission)) {
-      return deny('forbidden', request.identity.role, new ForbiddenError(`role ${request.identity.role} lacks permission ${permission}`));
-    }
-  };
+  });
 }

@@ -44,3 +44,10 @@ export class UnavailableError extends ApiError {
     super(503, 'unavailable', message);
   }
 }
+
+export class TooManyRequestsError extends ApiError {
+  override readonly name = 'TooManyRequestsError';
+  constructor(message: string) {
+    super(429, 'rate_limited', message);
+  }
+}

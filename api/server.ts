@@ -20,7 +20,7 @@ runMain(async () => {
   const budget = new BudgetController({ db, redis, config, metrics });
   const invalidator = startBudgetCacheInvalidator(config, (tenant) => budget.dropCachedStatus(tenant), logger);
   const temporal = await connectClient(config);
-  const app = await buildApp({ config, db, temporal, metrics, logger, budget });
+  const app = await buildApp({ config, db, temporal, metrics, logger, budget, redis });
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
 
   let stopping = false;

@@ -21,6 +21,7 @@ export const METRICS = {
   sandboxExecutionSeconds: 'sandbox_execution_time_seconds',
   httpRequestDuration: 'http_request_duration_seconds',
   httpRequests: 'http_requests_total',
+  apiRateLimitDecisions: 'api_rate_limit_decisions_total',
   llmTokens: 'llm_tokens_total',
   llmRequestDuration: 'llm_request_duration_seconds',
   activityExecutions: 'golden_activity_executions_total',

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BUDGET_PERIODS } from '../domain/budget.js';
+import { TOKEN_DEFAULTS } from '../domain/identity-secrets.js';
 import { readEnvFile } from './env-file.js';
 import { projectRoot } from './paths.js';
 
@@ -35,6 +36,16 @@ export const ConfigSchema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   JWT_ISSUER: z.string().min(1).default('golden'),
   JWT_AUDIENCE: z.string().min(1).default('golden-api'),
+  /** Public keys (JWKS) for RS256/ES256/EdDSA tokens, read once at startup; each key needs a `kid`. */
+  JWT_JWKS_FILE: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  /** An identity provider's JWKS endpoint (https, or http on loopback); refetched for rotation. */
+  JWT_JWKS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ message: 'must be a URL' }).optional()),
+  /** Tolerance for `exp`, `nbf` and `iat` between our clock and the issuer's. */
+  JWT_CLOCK_SKEW_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(0).max(300).default(TOKEN_DEFAULTS.clockSkewSeconds),
+  /** A bearer token longer than this is refused before any parsing. */
+  JWT_MAX_TOKEN_BYTES: z.coerce.number({ message: 'must be a number' }).int().min(512).max(65_536).default(TOKEN_DEFAULTS.maxTokenBytes),
+  /** Development only: the API starts with a weak JWT_SECRET (with a warning) instead of refusing. */
+  API_DEV_MODE: bool.default(false),
 
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port.default(8080),

@@ -31,6 +31,12 @@ export function createMetrics(service: string) {
       labelNames: ['permission', 'role', 'reason'] as const,
       registers: [registry],
     }),
+    apiRateLimitDecisions: new Counter({
+      name: METRICS.apiRateLimitDecisions,
+      help: 'API rate-limit decisions, by outcome (allowed, limited) and store (redis, or local while Redis is unreachable)',
+      labelNames: ['outcome', 'store'] as const,
+      registers: [registry],
+    }),
     activityExecutions: new Counter({
       name: METRICS.activityExecutions,
       help: 'Activity executions finished by this worker, by activity and outcome',

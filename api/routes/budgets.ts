@@ -6,7 +6,7 @@ import { TenantId } from '../../domain/schemas/task.js';
 import { writeAudit } from '../audit.js';
 import type { ApiDeps } from '../context.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { bearerAuth, ErrorBody, permissionGuard } from './shared.js';
+import { bearerAuth, ErrorBody } from './shared.js';
 
 const TenantParams = z.object({ tenant: TenantId });
 
@@ -44,13 +44,11 @@ function isBelowUsage(err: unknown): boolean {
 }
 
 export function budgetRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
-  const guard = permissionGuard(deps);
-
   return async (app) => {
     app.get(
       '/budgets/:tenant',
       {
-        preHandler: guard('budget:read'),
+        config: { permission: 'budget:read' },
         schema: {
           summary: "A tenant's token budget: limit, period, reserved, committed, remaining",
           description: 'Figures may be up to 10 s old; every limit change, including a psql UPDATE, drops them at once.',
@@ -71,7 +69,7 @@ export function budgetRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
     app.put(
       '/budgets/:tenant/limit',
       {
-        preHandler: guard('budget:manage'),
+        config: { permission: 'budget:manage' },
         schema: {
           summary: "Set a tenant's token limit (and optionally its period)",
           description:
@@ -133,7 +131,7 @@ export function budgetRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
     app.get(
       '/budgets/:tenant/reservations',
       {
-        preHandler: guard('budget:read'),
+        config: { permission: 'budget:read' },
         schema: {
           summary: "A tenant's reservations, newest first",
           security: bearerAuth,

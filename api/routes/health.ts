@@ -4,9 +4,9 @@ import type { ApiDeps } from '../context.js';
 
 export function healthRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: z.object({ ok: z.literal(true) }) } } }, async () => ({ ok: true as const }));
+    app.get('/healthz', { config: { public: true }, schema: { summary: 'Liveness', response: { 200: z.object({ ok: z.literal(true) }) } } }, async () => ({ ok: true as const }));
 
-    app.get('/metrics', { schema: { summary: 'Prometheus metrics', hide: true } }, async (_request, reply) =>
+    app.get('/metrics', { config: { public: true }, schema: { summary: 'Prometheus metrics', hide: true } }, async (_request, reply) =>
       reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
     );
   };

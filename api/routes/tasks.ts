@@ -4,16 +4,14 @@ import { CreateTaskBody, TaskId, TaskView } from '../../domain/schemas/task.js';
 import { writeAudit } from '../audit.js';
 import type { ApiDeps } from '../context.js';
 import { createTask, getTask } from '../task-service.js';
-import { bearerAuth, ErrorBody, permissionGuard } from './shared.js';
+import { bearerAuth, ErrorBody } from './shared.js';
 
 export function taskRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
-  const guard = permissionGuard(deps);
-
   return async (app) => {
     app.post(
       '/tasks',
       {
-        preHandler: guard('task:create'),
+        config: { permission: 'task:create' },
         schema: {
           summary: 'Create a task and start its TaskWorkflow',
           description: 'Idempotent when the body carries an `id`: a repeat returns the same task (200) instead of starting another.',
@@ -46,7 +44,7 @@ export function taskRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
     app.get(
       '/tasks/:id',
       {
-        preHandler: guard('task:read'),
+        config: { permission: 'task:read' },
         schema: {
           summary: 'A task: status, and its result once finished',
           security: bearerAuth,

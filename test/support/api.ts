@@ -1,22 +1,26 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
-import type { RoleName } from '../../domain/roles.js';
+import type { UserRole } from '../../domain/roles.js';
 import { BudgetController } from '../../lib/budget/controller.js';
 import type { Config } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { createMetrics } from '../../lib/metrics.js';
-import { createRedis } from '../../lib/redis.js';
+import { createRedis, type Redis } from '../../lib/redis.js';
 import { connectClient } from '../../lib/temporal-connection.js';
 import { signToken } from '../../lib/tokens.js';
+import { uniqueId } from './services.js';
 
 export interface TestApi {
   app: FastifyInstance;
   db: Db;
+  redis: Redis;
+  /** This instance's rate-limit key prefix: its counters are its own. */
+  rateLimitKeyPrefix: string;
   temporal: Client;
   budget: BudgetController;
-  token(role: RoleName, tenant: string, sub?: string): Promise<string>;
+  token(role: UserRole, tenant: string, sub?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -27,10 +31,13 @@ export async function createTestApi(config: Config): Promise<TestApi> {
   const metrics = createMetrics('test-api');
   const budget = new BudgetController({ db, redis, config, metrics });
   const temporal = await connectClient(config);
-  const app = await buildApp({ config, db, temporal, metrics, logger: createLogger('test-api', 'silent'), budget });
+  const rateLimitKeyPrefix = `golden:test:${uniqueId('rl')}:`;
+  const app = await buildApp({ config, db, temporal, metrics, logger: createLogger('test-api', 'silent'), budget, redis, rateLimitKeyPrefix });
   return {
     app,
     db,
+    redis,
+    rateLimitKeyPrefix,
     temporal,
     budget,
     token: (role, tenant, sub = `${role}-user`) => signToken(config, { sub, tenant, role }, 600),
