@@ -22,6 +22,7 @@ import { portAnswers } from './ports.js';
 import { ensurePostgres, postgresProcess } from './postgres.js';
 import { elapsed, readPidFile } from './processes.js';
 import { purgeData } from './purge.js';
+import { ensureSandboxImage } from './sandbox-image.js';
 import { ensureRedis, redisAnswers, redisProcess } from './redis.js';
 import { StackStateStore, type PortKey, type StackState } from './state.js';
 import { knownTemporalPath, resolveTemporalBinary } from './temporal-binary.js';
@@ -117,6 +118,8 @@ export async function stackUp(opts: { servicesOnly?: boolean; log?: Log } = {}):
     ]);
 
     writeStackEnv(paths, buildStackEnv(store.state, temporalCli, dockerHost));
+    // The sandbox worker needs its image before it can run anything, in --services-only mode too (tests run their own workers).
+    await ensureSandboxImage(paths, dockerHost, log).catch((err: unknown) => Promise.reject(asCliError('sandbox image', err)));
     if (!opts.servicesOnly) {
       await allOrReport(APP_NAMES.map((name) => [name, ensureApp(ctx, name, temporalCli, dockerHost)] as [string, Promise<void>]));
     }
