@@ -33,7 +33,7 @@ type Authenticated = { identity: TokenClaims } | { error: UnauthorizedError; rea
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
-  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
   if (!match) throw new UnauthorizedError('Authorization header must be "Bearer <jwt>"');
   return match[1];
 }

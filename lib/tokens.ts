@@ -121,7 +121,10 @@ export class TokenVerifier {
       }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new InvalidTokenError('token has expired');
-      if (err instanceof joseErrors.JWTClaimValidationFailed) throw new InvalidTokenError(`claim "${err.claim}" is not valid: ${err.reason}`);
+      if (err instanceof joseErrors.JWTClaimValidationFailed) {
+        const why = err.reason === 'missing' ? 'missing' : err.claim === 'nbf' ? 'not valid yet' : 'not the one this API accepts';
+        throw new InvalidTokenError(`claim "${err.claim}" is not valid: ${why}`);
+      }
       if (err instanceof joseErrors.JOSEError) throw formatError('the signature does not verify');
       throw err;
     }
