@@ -13,6 +13,25 @@ export default tseslint.config(
     },
   },
   {
+    // Agents reach an LLM only through activities/agent-call.ts, which holds and charges the
+    // budget and puts every answer through the security layer; providers may be typed, not called.
+    files: ['activities/**/*.ts', 'api/**/*.ts', 'workers/**/*.ts', 'cli/**/*.ts'],
+    ignores: ['activities/agent-call.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['**/lib/llm/*-provider.js', '**/lib/llm/provider.js'],
+          allowTypeImports: true,
+          message: 'agents call an LLM only through activities/agent-call.ts (budget + security layer)',
+        }],
+      }],
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name='complete'][callee.object.name=/^(llm|provider)$/], CallExpression[callee.property.name='complete'][callee.object.property.name=/^(llm|provider)$/]",
+        message: 'agents call an LLM only through activities/agent-call.ts (budget + security layer)',
+      }],
+    },
+  },
+  {
     // Workflow code is replayed: wall-clock time, randomness and I/O would break determinism.
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {

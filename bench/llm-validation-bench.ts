@@ -8,7 +8,7 @@
  * BENCH_SCALE=ci: a few seconds; default: ~20 s.
  */
 import { performance } from 'node:perf_hooks';
-import { guardDeveloperAnswer } from '../activities/answer-guard.js';
+import { guardAnswer } from '../domain/llm/guard-answer.js';
 import { DeveloperAnswer } from '../domain/llm/answer-schemas.js';
 
 const scale = process.env.BENCH_SCALE === 'ci' ? { rounds: 5, perRound: 400 } : { rounds: 10, perRound: 2_000 };
@@ -25,13 +25,13 @@ function answerOfSize(bytes: number): string {
 }
 
 const text = answerOfSize(8 * 1024);
-if (!guardDeveloperAnswer(text).ok) {
+if (!guardAnswer('developerSolution', text).ok) {
   console.error('the security layer rejected the clean benchmark answer');
   process.exit(1);
 }
 
 const variants = {
-  guarded: () => guardDeveloperAnswer(text).ok,
+  guarded: () => guardAnswer('developerSolution', text).ok,
   bare: () => DeveloperAnswer.safeParse(JSON.parse(text)).success,
 };
 const totals = { guarded: 0, bare: 0 };

@@ -10,7 +10,9 @@ import { TenantId } from './schemas/task.js';
  * - Each attempt of the call holds the full amount again before it runs and
  *   commits its actual usage under (request id, attempt). A failed attempt's
  *   tokens were really spent, so they count, once per attempt, never twice
- *   for the same attempt.
+ *   for the same attempt. An answer the security layer rejects is asked again
+ *   with a correction inside the same attempt: every such round is held and
+ *   charged under its own key (`usageAttempt`).
  * - When the call is done (or fails, or is cancelled) whatever is still held
  *   is released; holds of crashed workers expire and are swept.
  */
@@ -29,6 +31,24 @@ export type BudgetedRole = keyof typeof LLM_CALL_LIMITS;
 export function callReservation(role: BudgetedRole): number {
   const limits = LLM_CALL_LIMITS[role];
   return limits.maxPromptTokens + limits.maxCompletionTokens;
+}
+
+/**
+ * Usage keys of one call: each answer round of each activity attempt is its
+ * own key, since each spent tokens. A fixed stride (not the configured number
+ * of rounds) keeps keys apart even when the configuration changes between attempts.
+ */
+export const ROUNDS_PER_ATTEMPT_STRIDE = 100;
+export const MAX_USAGE_ATTEMPT = 10_000;
+
+/** The ledger's attempt key for `round` (0 = first answer) of activity attempt `activityAttempt` (from 1). */
+export function usageAttempt(activityAttempt: number, round: number): number {
+  if (!Number.isInteger(round) || round < 0 || round >= ROUNDS_PER_ATTEMPT_STRIDE) throw new RangeError(`answer round ${round} is outside 0..${ROUNDS_PER_ATTEMPT_STRIDE - 1}`);
+  const key = (activityAttempt - 1) * ROUNDS_PER_ATTEMPT_STRIDE + round + 1;
+  if (!Number.isInteger(activityAttempt) || activityAttempt < 1 || key > MAX_USAGE_ATTEMPT) {
+    throw new RangeError(`activity attempt ${activityAttempt} is outside 1..${MAX_USAGE_ATTEMPT / ROUNDS_PER_ATTEMPT_STRIDE}`);
+  }
+  return key;
 }
 
 export function budgetRequestId(workflowId: string, step: string): string {
@@ -53,7 +73,7 @@ export type ReserveRequest = z.infer<typeof ReserveRequest>;
 export const CommitRequest = z
   .object({
     requestId: RequestId,
-    attempt: z.number().int().min(1).max(10_000),
+    attempt: z.number().int().min(1).max(MAX_USAGE_ATTEMPT),
     tokens: z.number().int('must be a whole number of tokens').min(0).max(10_000_000),
     /** The call is done: give back the rest of its hold in the same transaction. */
     final: z.boolean().optional(),

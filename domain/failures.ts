@@ -6,8 +6,12 @@
 export const FAILURE_TYPES = {
   /** Workflow or activity input failed schema validation: retrying cannot help. */
   InvalidInputError: { retryable: false },
-  /** An LLM answer did not match its schema or failed the security checks. */
-  LlmValidationError: { retryable: true },
+  /**
+   * An agent's answers failed the security layer (JSON, schema or injection
+   * screening) on the first try and on every corrective retry: the workflow acts
+   * on it (auto-fix or escalation); retrying the same prompt cannot help.
+   */
+  LlmAnswerRejectedError: { retryable: false },
   /** A tenant's remaining tokens cannot cover a reservation. */
   BudgetExceededError: { retryable: false },
   /** An idempotency key was reused with different parameters: a caller bug, not a transient state. */

@@ -52,6 +52,13 @@ export const SolutionSummary = z.object({
   tests: z.array(z.string()),
   model: z.string(),
   provider: z.string(),
+  // Optional: results stored before calls were costed lack them.
+  /** Answers it took: 1, plus one per corrective retry after a rejected answer. */
+  rounds: z.number().int().min(1).optional(),
+  /** Tokens of every round, rejected ones included. */
+  usage: z.object({ promptTokens: z.number().int().min(0), completionTokens: z.number().int().min(0) }).optional(),
+  /** From LLM_PRICES; null when the model has no price there. */
+  costUsd: z.number().min(0).nullable().optional(),
 });
 export type SolutionSummary = z.infer<typeof SolutionSummary>;
 

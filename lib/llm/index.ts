@@ -35,7 +35,7 @@ function requireApiKey(config: LlmConfig, why: string): string {
  * through its own breaker (`llm:<provider>:<host>`), with the seed's defaults.
  */
 export function createLlmProvider(config: LlmConfig, breakers?: BreakerRegistry): LlmProvider {
-  if (config.LLM_PROVIDER === 'scripted') return new ScriptedProvider(config.SCRIPTED_LLM_LATENCY_MS);
+  if (config.LLM_PROVIDER === 'scripted') return new ScriptedProvider({ latencyMs: config.SCRIPTED_LLM_LATENCY_MS });
   const baseUrl = config.LLM_BASE_URL ?? (config.LLM_PROVIDER === 'anthropic' ? ANTHROPIC_DEFAULT_BASE_URL : OPENAI_DEFAULT_BASE_URL);
   const provider = buildRealProvider(config, baseUrl);
   if (!breakers) return provider;

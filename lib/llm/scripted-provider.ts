@@ -1,23 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
-import { TASK_LANGUAGES } from '../../domain/schemas/task.js';
+import { readTaskBlock } from '../../domain/llm/task-block.js';
 import type { LlmProvider, LlmRequest, LlmResponse } from './provider.js';
 import { estimateTokens } from './token-estimate.js';
 import { scriptedDeveloperSolution } from './scripted-scripts.js';
+import { misbehave, misbehaviourFromText, type MisbehaviourPlan } from './scripted-misbehaviour.js';
+import { correctionRoundOf } from '../../domain/llm/corrective-prompt.js';
 
 export const SCRIPTED_MODEL = 'scripted-stand-in-v1';
-
-/** The task block the agents put in their prompts; the scripted provider reads it instead of "understanding" text. */
-const TaskBlock = z.object({ title: z.string(), description: z.string(), language: z.enum(TASK_LANGUAGES) });
-
-export function taskBlock(task: z.infer<typeof TaskBlock>): string {
-  // `<` escaped inside the JSON: text in the task can never close the block.
-  return `<task>${JSON.stringify(task).replace(/</g, '\\u003c')}</task>`;
-}
 
 /** Thrown when the scripted provider is asked for something it has no script for. */
 export class NoScriptError extends Error {
   override readonly name = 'NoScriptError';
+}
+
+export interface ScriptedProviderOptions {
+  latencyMs?: number;
+  /** Misbehave for every task (tests); a task's own `scripted-misbehave:` directive wins. */
+  misbehave?: MisbehaviourPlan;
 }
 
 /**
@@ -26,16 +25,29 @@ export class NoScriptError extends Error {
  */
 export class ScriptedProvider implements LlmProvider {
   readonly name = 'scripted';
-  constructor(private readonly latencyMs = 0) {}
+  private readonly latencyMs: number;
+  private readonly plan: MisbehaviourPlan | undefined;
+
+  constructor(options: ScriptedProviderOptions = {}) {
+    this.latencyMs = options.latencyMs ?? 0;
+    this.plan = options.misbehave;
+  }
 
   async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
     if (this.latencyMs > 0) await sleep(this.latencyMs, undefined, { signal });
     if (request.role !== 'developer') throw new NoScriptError(`the scripted provider has no script for role ${request.role}`);
-    const match = /<task>(.*?)<\/task>/s.exec(request.prompt);
-    const parsed = match ? TaskBlock.safeParse(JSON.parse(match[1]!)) : undefined;
-    if (!parsed?.success) throw new NoScriptError('the scripted provider needs a <task>{…}</task> block in the prompt');
-    const { title, description, language } = parsed.data;
-    const text = JSON.stringify(scriptedDeveloperSolution(title, description, language));
+    const block = readTaskBlock(request.prompt);
+    if (!block) throw new NoScriptError('the scripted provider needs a <task>{…}</task> block in the prompt');
+    const { title, description, language } = block;
+    const proper = scriptedDeveloperSolution(title, description, language);
+    let plan: MisbehaviourPlan | undefined;
+    try {
+      plan = misbehaviourFromText(description) ?? this.plan;
+    } catch (err) {
+      throw new NoScriptError((err as Error).message);
+    }
+    // Stateless across processes: the round comes from the corrective prompt itself.
+    const text = plan && correctionRoundOf(request.prompt) < plan.times ? misbehave(plan.mode, proper) : JSON.stringify(proper);
     const completionTokens = Math.min(estimateTokens(text), request.maxTokens);
     return {
       text,
@@ -45,3 +57,6 @@ export class ScriptedProvider implements LlmProvider {
     };
   }
 }
+
+/** Prompts put the task in this block; re-exported for callers that build prompts for the stand-in. */
+export { taskBlock } from '../../domain/llm/task-block.js';

@@ -4,12 +4,12 @@ import { FAILURE_TYPES, NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failure
 
 describe('failure types', () => {
   it('lists exactly the non-retryable types for retry policies', () => {
-    assert.deepEqual([...NON_RETRYABLE_FAILURE_TYPES].sort(), ['BudgetExceededError', 'IdempotencyConflictError', 'InvalidInputError', 'NotFoundError', 'ReservationNotFoundError']);
+    assert.deepEqual([...NON_RETRYABLE_FAILURE_TYPES].sort(), ['BudgetExceededError', 'IdempotencyConflictError', 'InvalidInputError', 'LlmAnswerRejectedError', 'NotFoundError', 'ReservationNotFoundError']);
   });
 
   it('keeps transient failures retryable', () => {
     assert.equal(FAILURE_TYPES.CircuitOpenError.retryable, true);
-    assert.equal(FAILURE_TYPES.LlmValidationError.retryable, true);
+    assert.equal(FAILURE_TYPES.LlmProviderError.retryable, true);
   });
 });
 

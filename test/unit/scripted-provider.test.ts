@@ -38,7 +38,7 @@ describe('scripted LLM provider', () => {
 
   it('honours cancellation while it "thinks"', async () => {
     const controller = new AbortController();
-    const pending = new ScriptedProvider(10_000).complete(request('FizzBuzz', 'python'), controller.signal);
+    const pending = new ScriptedProvider({ latencyMs: 10_000 }).complete(request('FizzBuzz', 'python'), controller.signal);
     controller.abort();
     await assert.rejects(pending, { name: 'AbortError' });
   });
