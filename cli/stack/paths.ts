@@ -23,7 +23,17 @@ export interface StackPaths {
   distDir: string;
   postgres: { dir: string; dataDir: string; socketDir: string };
   redis: { dir: string };
-  docker: { dir: string; dataRoot: string; execRoot: string; socket: string; pidFile: string };
+  docker: {
+    dir: string;
+    dataRoot: string;
+    execRoot: string;
+    socket: string;
+    pidFile: string;
+    /** The daemon config (`--config-file`) the stack writes: the runsc runtime when gVisor works here. */
+    configFile: string;
+    /** What the last gVisor set-up found (runsc path and platform, or why gVisor is unavailable). */
+    runscStatusFile: string;
+  };
   temporal: { dir: string; dbFile: string };
 }
 
@@ -88,6 +98,8 @@ export function stackPaths(env: NodeJS.ProcessEnv = process.env): StackPaths {
       execRoot: fitsSocket(join(dockerExec, 'containerd', 'containerd.sock')) ? dockerExec : join(shortDir, 'exec'),
       socket: fitsSocket(dockerSocket) ? dockerSocket : join(shortDir, 'docker.sock'),
       pidFile: join(dockerDir, 'docker.pid'),
+      configFile: join(dockerDir, 'daemon.json'),
+      runscStatusFile: join(dockerDir, 'runsc.json'),
     },
     temporal: { dir: join(dataDir, 'temporal'), dbFile: join(dataDir, 'temporal', 'temporal.db') },
   };
