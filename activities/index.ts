@@ -7,6 +7,7 @@ import type { Metrics } from '../lib/metrics.js';
 import { createBudgetActivities } from './budget.js';
 import { createDeveloperAgentActivities } from './developer-agent.js';
 import { createSandboxProbeActivities } from './sandbox-probe.js';
+import { createSandboxActivities, type SandboxServices } from './sandbox.js';
 import { createTaskRecordActivities } from './task-records.js';
 
 export interface ActivityDeps {
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   metrics: Metrics;
   docker: Docker;
   budget: BudgetController;
+  /** The sandbox executor, its warm pool and the per-tenant rate limiter (used by the sandbox queue only). */
+  sandbox: SandboxServices;
   logger?: Pick<Logger, 'error'>;
 }
 
@@ -25,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBudgetActivities(deps),
     ...createDeveloperAgentActivities(deps),
     ...createSandboxProbeActivities(deps),
+    ...createSandboxActivities(deps),
   };
 }
 

@@ -19,6 +19,8 @@ export const METRICS = {
   taskCompletionRate: 'task_completion_rate',
   tasksFinished: 'tasks_finished_total',
   sandboxExecutionSeconds: 'sandbox_execution_time_seconds',
+  sandboxTimeouts: 'sandbox_timeouts_total',
+  sandboxRateLimited: 'sandbox_rate_limited_total',
   httpRequestDuration: 'http_request_duration_seconds',
   httpRequests: 'http_requests_total',
   apiRateLimitDecisions: 'api_rate_limit_decisions_total',

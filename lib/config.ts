@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BUDGET_PERIODS } from '../domain/budget.js';
+import { SANDBOX_IMAGE_TAG } from '../domain/sandbox.js';
+import { parseByteSize } from '../domain/sandbox-limits.js';
+import { parseRateLimit } from '../domain/sandbox-rate-limit.js';
 import { TOKEN_DEFAULTS } from '../domain/identity-secrets.js';
 import { readEnvFile } from './env-file.js';
 import { projectRoot } from './paths.js';
@@ -10,6 +13,16 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number({ message: 'must be a port number' }).int('must be a whole number').min(0).max(65535);
+
+/** A size like `256m`, `16m`, `1g` or a byte count, as bytes. */
+const byteSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  try {
+    return typeof v === 'number' ? v : parseByteSize(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
 export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -82,6 +95,39 @@ export const ConfigSchema = z.object({
   LLM_JSON_MODE: bool.default(true),
   /** Delay of the scripted provider's answers, to behave like a real model in demos and durability tests. */
   SCRIPTED_LLM_LATENCY_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).max(600_000).default(0),
+
+  /** The sandbox image (`golden stack up` builds the default from Debian packages; production pulls its own build of sandbox/Dockerfile). */
+  SANDBOX_IMAGE: z.string().min(1).default(SANDBOX_IMAGE_TAG),
+  /** `auto`: gVisor (`runsc`) when the engine lists it, else `runc`; a named runtime the engine lacks stops every run. */
+  SANDBOX_RUNTIME: z.enum(['auto', 'runc', 'runsc']).default('auto'),
+  SANDBOX_MEMORY: byteSize.default(parseByteSize('256m')),
+  SANDBOX_CPUS: z.coerce.number({ message: 'must be a number' }).min(0.05).max(64).default(0.5),
+  /** Processes and threads of one Python run (the seed's 10). */
+  SANDBOX_PIDS_LIMIT: z.coerce.number({ message: 'must be a number' }).int().min(1).max(4096).default(10),
+  /**
+   * JavaScript needs more: node starts ~10 threads (V8 platform workers, libuv's pool) before any user
+   * code, and `node --test` runs each test file in a child node process with as many again.
+   */
+  SANDBOX_PIDS_LIMIT_JAVASCRIPT: z.coerce.number({ message: 'must be a number' }).int().min(1).max(4096).default(64),
+  SANDBOX_TMPFS_SIZE: byteSize.default(parseByteSize('16m')),
+  SANDBOX_FILE_SIZE_LIMIT: byteSize.default(parseByteSize('8m')),
+  SANDBOX_NOFILE_LIMIT: z.coerce.number({ message: 'must be a number' }).int().min(16).max(65_536).default(256),
+  SANDBOX_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(600).default(30),
+  SANDBOX_OUTPUT_LIMIT: byteSize.default(parseByteSize('1m')),
+  SANDBOX_RATE_LIMIT: z
+    .string()
+    .default('10/minute')
+    .superRefine((v, ctx) => {
+      try {
+        parseRateLimit(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  /** Started containers kept ready per language (0: every run starts its own container). */
+  SANDBOX_WARM_POOL_SIZE: z.coerce.number({ message: 'must be a number' }).int().min(0).max(64).default(0),
+  /** A warm container unused for this long is replaced, so none outlives its leftover deadline. */
+  SANDBOX_WARM_POOL_MAX_AGE_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(10).max(86_400).default(600),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

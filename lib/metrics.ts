@@ -62,6 +62,30 @@ export function createMetrics(service: string) {
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers: [registry],
     }),
+    sandboxExecutionFailures: new Counter({
+      name: METRICS.sandboxExecutionFailures,
+      help: 'Sandbox runs that failed as runs, not as tests: escape (containment not verified; must stay 0), infra, timeout, oom',
+      labelNames: ['reason', 'runtime'] as const,
+      registers: [registry],
+    }),
+    sandboxExecutionSeconds: new Histogram({
+      name: METRICS.sandboxExecutionSeconds,
+      help: 'Wall-clock time of sandbox runs (container start to exit), by language, runtime and whether the container was warm',
+      labelNames: ['language', 'runtime', 'warm'] as const,
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    sandboxTimeouts: new Counter({
+      name: METRICS.sandboxTimeouts,
+      help: 'Sandbox runs killed at their wall-clock timeout, by language and runtime',
+      labelNames: ['language', 'runtime'] as const,
+      registers: [registry],
+    }),
+    sandboxRateLimited: new Counter({
+      name: METRICS.sandboxRateLimited,
+      help: 'Sandbox runs told to wait because their tenant was over SANDBOX_RATE_LIMIT',
+      registers: [registry],
+    }),
     budgetReservations: new Counter({
       name: METRICS.budgetReservations,
       help: 'Budget reservations by outcome: granted, denied, replayed (a repeat answered from the first), conflict',

@@ -9,6 +9,10 @@ import { createLlmProvider } from '../lib/llm/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { createRedis } from '../lib/redis.js';
+import { parseRateLimit } from '../domain/sandbox-rate-limit.js';
+import { createSandboxExecutor } from '../lib/sandbox/from-config.js';
+import { SandboxRateLimiter } from '../lib/sandbox/rate-limiter.js';
+import { WarmPool } from '../lib/sandbox/warm-pool.js';
 
 /** The adapters every activity needs, built once per process, and how to close them. */
 export function createActivityDeps(
@@ -27,6 +31,21 @@ export function createActivityDeps(
   });
   const invalidator = startBudgetCacheInvalidator(config, (tenant) => budget.dropCachedStatus(tenant), logger);
   const breakers = new BreakerRegistry();
+  const docker = createDocker(config);
+  const executor = createSandboxExecutor(config, docker);
+  // The pool starts containers only when a sandbox worker starts it (runWorkers); other processes never do.
+  const sandbox = {
+    executor,
+    limiter: new SandboxRateLimiter(redis, parseRateLimit(config.SANDBOX_RATE_LIMIT)),
+    pool:
+      config.SANDBOX_WARM_POOL_SIZE > 0
+        ? new WarmPool(executor, {
+            size: config.SANDBOX_WARM_POOL_SIZE,
+            maxAgeMs: config.SANDBOX_WARM_POOL_MAX_AGE_SECONDS * 1000,
+            onError: (err) => logger.warn({ err }, 'warm sandbox container could not be started'),
+          })
+        : undefined,
+  };
   return {
     db,
     metrics,
@@ -34,9 +53,11 @@ export function createActivityDeps(
     logger,
     breakers,
     llm: createLlmProvider(config, breakers),
-    docker: createDocker(config),
+    docker,
+    sandbox,
     async close() {
       await invalidator.stop();
+      await sandbox.pool?.close();
       redis.disconnect();
       await db.end();
     },

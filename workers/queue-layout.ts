@@ -20,5 +20,5 @@ export const QUEUE_LAYOUT: Record<TaskQueueName, { workflows: boolean; activitie
   },
   'peer-hub': { workflows: true, activities: [] },
   supervisor: { workflows: true, activities: [] },
-  sandbox: { workflows: false, activities: ['probeSandboxRuntime'] },
+  sandbox: { workflows: false, activities: ['probeSandboxRuntime', 'runSandbox'] },
 };

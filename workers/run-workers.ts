@@ -6,6 +6,7 @@ import { registerBreakerGauge } from '../lib/circuit-breaker.js';
 import { startMetricsServer } from '../lib/http-metrics-server.js';
 import { createLogger } from '../lib/logger.js';
 import { createMetrics } from '../lib/metrics.js';
+import { removeLeftoverSandboxes } from '../lib/sandbox/cleanup.js';
 import { connectClient, connectWorker } from '../lib/temporal-connection.js';
 import { temporalLogger } from '../lib/temporal-logger.js';
 import { createActivityDeps } from './activity-deps.js';
@@ -32,6 +33,17 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
   registerBudgetGauges(metrics.registry, deps.db);
   registerBreakerGauge(metrics.registry, deps.breakers);
   const connection = await connectWorker(config);
+  if (queues.includes('sandbox')) {
+    // Containers of a worker that crashed mid-run are found by label and removed before this one takes work.
+    const removed = await removeLeftoverSandboxes(deps.docker);
+    if (removed > 0) logger.warn({ removed }, 'removed leftover sandbox containers');
+    if (deps.sandbox.pool) {
+      deps.sandbox.pool.start().then(
+        () => logger.info({ size: config.SANDBOX_WARM_POOL_SIZE }, 'warm sandbox pool filled'),
+        (err: unknown) => logger.warn({ err }, 'warm sandbox pool not started; runs start cold containers'),
+      );
+    }
+  }
   if (queues.includes('orchestrator')) {
     const client = await connectClient(config);
     const schedules = await ensureSchedules(client, config);

@@ -2,3 +2,4 @@
 export { TaskWorkflow } from './task-workflow.js';
 export { SystemProbeWorkflow } from './system-probe-workflow.js';
 export { BudgetSweepWorkflow, BudgetReconcileWorkflow } from './budget-maintenance-workflows.js';
+export { SandboxRunWorkflow } from './sandbox-step.js';

@@ -1,0 +1,254 @@
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import {
+  defaultCommand,
+  SANDBOX_CODE_DIR,
+  SANDBOX_LABELS,
+  SANDBOX_LANGUAGES,
+  SANDBOX_USER,
+  type SandboxExecution,
+  type SandboxLanguage,
+  type SandboxRunRequest,
+  type SandboxRuntime,
+} from '../../domain/sandbox.js';
+import { SandboxInfraError } from './errors.js';
+import { settleOutput, type PreparedContainer, type RunOptions, type SandboxExecutor } from './executor.js';
+
+export interface WarmPoolOptions {
+  /** Started containers kept ready per language. */
+  size: number;
+  /** A container unused for this long is replaced (its leftover deadline is set from it). */
+  maxAgeMs: number;
+  languages?: readonly SandboxLanguage[];
+  /** The runtime of the pool's containers; the executor's choice when absent. */
+  runtime?: SandboxRuntime;
+  onError?: (err: unknown) => void;
+}
+
+interface WarmContainer extends PreparedContainer {
+  retire: NodeJS.Timeout;
+}
+
+/** The command a warm container waits with; the run's command arrives by exec. */
+const IDLE_COMMAND = ['sleep', 'infinity'];
+const REFILL_RETRY_MS = 5_000;
+/** How often a run whose stdout a leftover process still holds is checked for its exec having ended. */
+const EXEC_POLL_MS = 100;
+
+/**
+ * Containers already started per language with every limit of a cold run,
+ * each used for exactly one run (by exec) and then destroyed, never reused
+ * across runs or tenants; refilled in the background. A run that finds the
+ * pool empty gets `undefined` and starts a cold container instead.
+ */
+export class WarmPool {
+  private readonly ready = new Map<SandboxLanguage, WarmContainer[]>();
+  private readonly filling = new Map<SandboxLanguage, number>();
+  private closed = false;
+  private readonly removals = new Set<Promise<unknown>>();
+  private runtime?: SandboxRuntime;
+
+  constructor(
+    private readonly executor: SandboxExecutor,
+    private readonly options: WarmPoolOptions,
+  ) {}
+
+  private get languages(): readonly SandboxLanguage[] {
+    return this.options.languages ?? SANDBOX_LANGUAGES;
+  }
+
+  /** Fills the pool; resolves once every language has its containers (or failed to get them, reported to onError). */
+  async start(): Promise<void> {
+    this.runtime = await this.executor.resolveRuntime(this.options.runtime);
+    await Promise.all(this.languages.map((l) => this.refill(l)));
+  }
+
+  size(language: SandboxLanguage): number {
+    return this.ready.get(language)?.length ?? 0;
+  }
+
+  private async refill(language: SandboxLanguage): Promise<void> {
+    const jobs: Promise<void>[] = [];
+    while (!this.closed && this.size(language) + (this.filling.get(language) ?? 0) < this.options.size) {
+      this.filling.set(language, (this.filling.get(language) ?? 0) + 1);
+      jobs.push(
+        this.startOne(language)
+          .then((warm) => {
+            if (this.closed) return void this.executor.destroy(warm.container).catch(() => undefined);
+            const list = this.ready.get(language) ?? [];
+            list.push(warm);
+            this.ready.set(language, list);
+          })
+          .catch((err: unknown) => {
+            this.options.onError?.(err);
+            if (!this.closed) setTimeout(() => void this.refill(language), REFILL_RETRY_MS).unref();
+          })
+          .finally(() => this.filling.set(language, (this.filling.get(language) ?? 1) - 1)),
+      );
+    }
+    await Promise.all(jobs);
+  }
+
+  private async startOne(language: SandboxLanguage): Promise<WarmContainer> {
+    const runtime = this.runtime ?? (await this.executor.resolveRuntime(this.options.runtime));
+    const prepared = await this.executor.create({ language, files: [], runId: `warm-${language}` }, IDLE_COMMAND, runtime, this.options.maxAgeMs, {
+      [SANDBOX_LABELS.pool]: '1',
+    });
+    try {
+      await prepared.container.start();
+    } catch (err) {
+      await this.executor.destroy(prepared.container).catch(() => undefined);
+      throw new SandboxInfraError('warm container start', err);
+    }
+    const warm: WarmContainer = {
+      ...prepared,
+      retire: setTimeout(() => void this.retire(language, warm), this.options.maxAgeMs),
+    };
+    warm.retire.unref();
+    return warm;
+  }
+
+  private async retire(language: SandboxLanguage, warm: WarmContainer): Promise<void> {
+    const list = this.ready.get(language) ?? [];
+    const index = list.indexOf(warm);
+    if (index < 0) return;
+    list.splice(index, 1);
+    await this.executor.destroy(warm.container).catch((err: unknown) => this.options.onError?.(err));
+    void this.refill(language);
+  }
+
+  private take(language: SandboxLanguage): WarmContainer | undefined {
+    const warm = this.ready.get(language)?.shift();
+    if (warm) clearTimeout(warm.retire);
+    return warm;
+  }
+
+  /** Runs the request in a warm container, or returns undefined when none is ready (or a runtime other than the pool's is asked for). */
+  async run(request: SandboxRunRequest, opts: RunOptions = {}): Promise<SandboxExecution | undefined> {
+    if (this.closed || (opts.runtime !== undefined && opts.runtime !== this.runtime)) return undefined;
+    const warm = this.take(request.language);
+    if (!warm) return undefined;
+    try {
+      return await this.exec(warm, request, opts.signal);
+    } finally {
+      // Its processes are already dead (killed after the exec); removal is off the caller's path, and close() waits for it.
+      const removal = this.executor.destroy(warm.container).catch((err: unknown) => this.options.onError?.(err));
+      this.removals.add(removal);
+      void removal.finally(() => this.removals.delete(removal));
+      // Refilled after the run, not during it: a container start would compete with the run for CPU.
+      void this.refill(request.language);
+    }
+  }
+
+  private async exec({ container, runtime }: WarmContainer, request: SandboxRunRequest, signal?: AbortSignal): Promise<SandboxExecution> {
+    const limits = this.executor.options.limits;
+    const timeoutMs = Math.min(request.timeoutMs ?? limits.timeoutMs, limits.timeoutMs);
+    await this.executor.fill(container, request.files);
+    let exec: Docker.Exec;
+    let stream: Readable;
+    try {
+      exec = await container.exec({
+        Cmd: request.command ?? defaultCommand(request.language),
+        Env: Object.entries(request.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        User: SANDBOX_USER,
+        WorkingDir: SANDBOX_CODE_DIR,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        Privileged: false,
+      });
+      stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Readable;
+    } catch (err) {
+      throw new SandboxInfraError('exec start', err);
+    }
+    const started = performance.now();
+    const watch = this.executor.watch(container, timeoutMs, signal, stream);
+    watch.arm();
+    let exitCode: number;
+    try {
+      exitCode = await execExit(exec, watch.output.done);
+    } catch (err) {
+      throw new SandboxInfraError('exec wait', err);
+    } finally {
+      watch.stop();
+    }
+    const durationMs = performance.now() - started;
+    // Whatever the exec left running (a grandchild holding stdout) dies with the container.
+    const oomKilled = await containerOomKilled(container, exitCode);
+    await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+    const output = await settleOutput(watch.output);
+    return {
+      runId: request.runId,
+      language: request.language,
+      runtime,
+      exitCode,
+      stdout: output.stdout,
+      stderr: output.stderr,
+      durationMs: Math.round(durationMs),
+      flags: {
+        timedOut: watch.timedOut(),
+        oomKilled,
+        stdoutTruncated: output.stdoutTruncated,
+        stderrTruncated: output.stderrTruncated,
+        outputFlood: watch.flooded(),
+        cancelled: watch.cancelled(),
+      },
+      warm: true,
+    };
+  }
+
+  /** Destroys every ready container; runs in flight finish and destroy their own. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.ready.values()].flat();
+    this.ready.clear();
+    for (const warm of all) clearTimeout(warm.retire);
+    await Promise.all(all.map((w) => this.executor.destroy(w.container).catch((err: unknown) => this.options.onError?.(err))));
+    await Promise.all([...this.removals]);
+  }
+}
+
+/**
+ * The exec's exit code once it has ended: its output stream closing is the
+ * usual sign; a process it left behind can hold the stream open, so the
+ * exec's state is also polled. A killed container ends the exec too.
+ */
+async function execExit(exec: Docker.Exec, outputDone: Promise<unknown>): Promise<number> {
+  let streamEnded = false;
+  void outputDone.then(() => {
+    streamEnded = true;
+  });
+  for (;;) {
+    await Promise.race([outputDone, new Promise((r) => setTimeout(r, EXEC_POLL_MS))]);
+    const info = (await exec.inspect()) as { Running: boolean; ExitCode: number | null };
+    if (!info.Running) return info.ExitCode ?? -1;
+    if (streamEnded) await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Whether the kernel's OOM killer struck in the container. The engine flags
+ * only an OOM-killed main process, and a warm container's main process is
+ * the idle `sleep`; so after a SIGKILL exit (137) the container's own memory
+ * cgroup is asked for its oom_kill count (cgroup v1 or v2 file).
+ */
+async function containerOomKilled(container: Docker.Container, exitCode: number): Promise<boolean> {
+  const info = (await container.inspect()) as { State?: { OOMKilled?: boolean } };
+  if (info.State?.OOMKilled === true) return true;
+  if (exitCode !== 137) return false;
+  try {
+    const exec = await container.exec({
+      Cmd: ['cat', '/sys/fs/cgroup/memory/memory.oom_control', '/sys/fs/cgroup/memory.events'],
+      User: SANDBOX_USER,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Readable;
+    let text = '';
+    for await (const chunk of stream) text += String(chunk);
+    return [...text.matchAll(/oom_kill (\d+)/g)].some((m) => Number(m[1]) > 0);
+  } catch {
+    // A container whose pids are exhausted cannot run the check; the exit code still says SIGKILL.
+    return false;
+  }
+}
