@@ -14,7 +14,7 @@ import {
   type ManagedProcess,
   type StackContext,
 } from './component.js';
-import { dockerProcess, ensureDocker, findExternalDocker, managedDockerHost, pingSocket } from './docker.js';
+import { detectExternalGvisor, dockerProcess, ensureDocker, findExternalDocker, managedDockerHost, pingSocket } from './docker.js';
 import { buildStackEnv, databaseUrl, readStackEnvFile, writeStackEnv, type StackEnv } from './env-file.js';
 import { acquireLock } from './lock.js';
 import { COMPONENTS, logFileOf, pidFileOf, stackPaths, type ComponentName, type StackPaths } from './paths.js';
@@ -113,7 +113,7 @@ export async function stackUp(opts: { servicesOnly?: boolean; log?: Log } = {}):
     const [, , dockerHost, temporalCli] = await allOrReport<[void, void, string, string]>([
       ['postgres', ensurePostgres(ctx, bins).then(() => migrate(ctx).catch((err: unknown) => Promise.reject(asCliError('migrations', err))))],
       ['redis', ensureRedis(ctx, bins)],
-      ['docker', externalDocker ? Promise.resolve(externalDocker) : ensureDocker(ctx, bins)],
+      ['docker', externalDocker ? detectExternalGvisor(paths, externalDocker, log).then(() => externalDocker) : ensureDocker(ctx, bins)],
       ['temporal', resolveTemporalBinary(paths, log).then(async (bin) => (await ensureTemporal(ctx, bin), bin))],
     ]);
 
