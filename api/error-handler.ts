@@ -1,37 +1,46 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ApiError } from './errors.js';
+import { PROBLEMS, PROBLEM_CONTENT_TYPE, codeForStatus, problemType, type ProblemBody, type ProblemCode } from './problem.js';
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, code: ProblemCode, detail: string, errors?: ProblemBody['errors']) {
+  const { status, title } = PROBLEMS[code];
+  const body: ProblemBody = {
+    type: problemType(code),
+    title,
+    status,
+    detail,
+    instance: request.url.split('?')[0]!,
+    code,
+    requestId: request.id,
+    ...(errors ? { errors } : {}),
+    message: detail,
+  };
+  return reply.status(status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
 
 /**
- * One place turns errors into responses: validation problems name each field,
- * API errors keep their status, and anything unexpected becomes a 500 whose
- * details stay in the log.
+ * One place turns errors into RFC 9457 problem documents: validation problems
+ * name each field, API errors keep their code, Fastify's own client errors
+ * (bad JSON, body too large, wrong content type) keep their status, and
+ * anything else is a 500 whose details, stack included, stay in the log.
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const issues = error.validation.map((v) => ({
+      const errors = error.validation.map((v) => ({
         field: [error.validationContext, ...String(v.instancePath).split('/').filter(Boolean)].join('.'),
         message: v.message ?? 'is not valid',
       }));
-      return reply.status(400).send({
-        error: 'invalid_request',
-        message: issues.map((i) => `${i.field}: ${i.message}`).join('; '),
-        issues,
-        requestId: request.id,
-      });
+      return sendProblem(request, reply, 'invalid_request', errors.map((i) => `${i.field}: ${i.message}`).join('; '), errors);
     }
-    if (error instanceof ApiError) {
-      return reply.status(error.statusCode).send({ error: error.code, message: error.message, requestId: request.id });
-    }
+    if (error instanceof ApiError) return sendProblem(request, reply, error.code as ProblemCode, error.message);
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      // Fastify's own client errors (bad JSON, wrong content type, body too large) are safe to show.
-      return reply.status(error.statusCode).send({ error: 'invalid_request', message: error.message, requestId: request.id });
+      // Fastify's client errors name what was wrong with the request and nothing about the server.
+      return sendProblem(request, reply, codeForStatus(error.statusCode), error.message);
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.status(500).send({ error: 'internal', message: 'internal error; see the server log', requestId: request.id });
+    return sendProblem(request, reply, 'internal', 'internal error; see the server log under this request id');
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}`, requestId: request.id }),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
 }

@@ -1,9 +1,6 @@
-import { z } from 'zod';
+import { ProblemBody } from '../problem.js';
 
-/**
- * The body of every error answer. Defined once: its OpenAPI id ('Error')
- * lives in zod's global registry, which refuses the same id twice.
- */
-export const ErrorBody = z.object({ error: z.string(), message: z.string(), requestId: z.string().optional() }).meta({ id: 'Error' });
+/** The body of every error answer, under the name the routes' response schemas use. */
+export const ErrorBody = ProblemBody;
 
 export const bearerAuth = [{ bearerAuth: [] }];

@@ -77,7 +77,7 @@ describe('POST /tasks → TaskWorkflow → Postgres', () => {
     assert.equal(second.json<TaskView>().workflowId, first.json<TaskView>().workflowId);
     const clash = await post(token, { ...body, id, title: 'Other' });
     assert.equal(clash.statusCode, 409);
-    assert.match(clash.json().message, /different parameters/);
+    assert.match(clash.json().detail, /different parameters/);
     const { rows } = await api.db.query('SELECT count(*)::int AS n FROM tasks WHERE id = $1', [id]);
     assert.equal(rows[0].n, 1);
     await api.temporal.workflow.getHandle(`task-${id}`).result();
@@ -87,7 +87,7 @@ describe('POST /tasks → TaskWorkflow → Postgres', () => {
     const token = await api.token('developer', tenant);
     const res = await post(token, { title: '', language: 'cobol', tenantId: 'other' });
     assert.equal(res.statusCode, 400);
-    const { error, message } = res.json();
+    const { code: error, detail: message } = res.json();
     assert.equal(error, 'invalid_request');
     for (const field of ['body.title', 'body.description', 'body.language']) assert.match(message, new RegExp(field.replace('.', '\\.')));
     assert.match(message, /tenantId/);
@@ -96,14 +96,14 @@ describe('POST /tasks → TaskWorkflow → Postgres', () => {
   it('refuses a missing or forged token and a role without the permission', async () => {
     const missing = await post(undefined, body);
     assert.equal(missing.statusCode, 401);
-    assert.match(missing.json().message, /missing bearer token/);
+    assert.match(missing.json().detail, /missing bearer token/);
 
     const forged = await post('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl', body);
     assert.equal(forged.statusCode, 401);
 
     const observer = await post(await api.token('observer', tenant), body);
     assert.equal(observer.statusCode, 403);
-    assert.match(observer.json().message, /lacks permission task:create/);
+    assert.match(observer.json().detail, /lacks permission task:create/);
 
     const denied = await api.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE outcome = 'denied' AND action = 'task:create' AND tenant_id = $1`, [tenant]);
     assert.equal(denied.rows[0].n, 1, 'the observer denial is audited with its tenant');

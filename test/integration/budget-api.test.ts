@@ -68,7 +68,7 @@ describe('budget API and `golden budget`', () => {
     const admin = await tokenFor('admin', tenant, 'dora');
     const missing = await call('GET', `/budgets/${tenant}`, admin);
     assert.equal(missing.statusCode, 404, 'no budget row yet');
-    assert.equal(missing.json().message, `no budget for tenant ${tenant}`);
+    assert.equal(missing.json().detail, `no budget for tenant ${tenant}`);
 
     const set = await call('PUT', `/budgets/${tenant}/limit`, admin, { totalLimit: 750_000, period: 'daily' });
     assert.equal(set.statusCode, 200, set.body);
@@ -116,7 +116,7 @@ describe('budget API and `golden budget`', () => {
     for (const role of ['observer', 'developer', 'operator'] as const) {
       const res = await call('PUT', `/budgets/${tenant}/limit`, await tokenFor(role, tenant), { totalLimit: 9_000_000 });
       assert.equal(res.statusCode, 403, role);
-      assert.match(res.json().message, new RegExp(`role ${role} lacks permission budget:manage`));
+      assert.match(res.json().detail, new RegExp(`role ${role} lacks permission budget:manage`));
     }
     const denied = await api.db.query(
       `SELECT role, resource FROM audit_log WHERE tenant_id = $1 AND action = 'budget:manage' AND outcome = 'denied' ORDER BY id`,
@@ -143,10 +143,10 @@ describe('budget API and `golden budget`', () => {
     ] as const) {
       const theirs = await call(method, `/budgets/${tenant}${path}`, intruder, payload);
       assert.equal(theirs.statusCode, 404, `${method} ${path}`);
-      assert.equal(theirs.json().message, `no budget for tenant ${tenant}`);
+      assert.equal(theirs.json().detail, `no budget for tenant ${tenant}`);
       const absent = await call(method, `/budgets/${nobody}${path}`, intruder, payload);
       assert.equal(absent.statusCode, 404);
-      assert.equal(absent.json().message, `no budget for tenant ${nobody}`, 'same answer whether or not the budget exists');
+      assert.equal(absent.json().detail, `no budget for tenant ${nobody}`, 'same answer whether or not the budget exists');
     }
     assert.equal((await call('GET', `/budgets/${tenant}`, await tokenFor('observer', tenant))).json<BudgetStatus>().totalLimit, 500_000);
     assert.equal((await limitChanges(nobody)).length, 0, 'nothing was created for the absent tenant');
@@ -170,8 +170,8 @@ describe('budget API and `golden budget`', () => {
     const admin = await tokenFor('admin', tenant);
     const refused = await call('PUT', `/budgets/${tenant}/limit`, admin, { totalLimit: 25_000 });
     assert.equal(refused.statusCode, 409, refused.body);
-    assert.equal(refused.json().error, 'conflict');
-    assert.match(refused.json().message, /cannot go below what is already reserved \+ committed: 20000 reserved \+ 10000 committed = 30000 tokens \(asked for 25000\)/);
+    assert.equal(refused.json().code, 'conflict');
+    assert.match(refused.json().detail, /cannot go below what is already reserved \+ committed: 20000 reserved \+ 10000 committed = 30000 tokens \(asked for 25000\)/);
     assert.equal((await call('GET', `/budgets/${tenant}`, admin)).json<BudgetStatus>().totalLimit, 100_000);
     const failed = await api.db.query(
       `SELECT detail FROM audit_log WHERE tenant_id = $1 AND action = 'budget:manage' AND outcome = 'failed'`,
@@ -267,7 +267,7 @@ describe('budget API and `golden budget`', () => {
     ]) {
       const res = await call('GET', `/budgets/${tenant}/reservations${query}`, token);
       assert.equal(res.statusCode, 400, query);
-      assert.ok(res.json().message.includes(field), `${query} names ${field}: ${res.json().message}`);
+      assert.ok(res.json().detail.includes(field), `${query} names ${field}: ${res.json().detail}`);
     }
     await api.budget.release(held);
   });
@@ -285,12 +285,12 @@ describe('budget API and `golden budget`', () => {
     ] as const) {
       const res = await call('PUT', `/budgets/${tenant}/limit`, admin, payload);
       assert.equal(res.statusCode, 400, JSON.stringify(payload));
-      assert.equal(res.json().error, 'invalid_request');
-      assert.match(res.json().message, pattern);
+      assert.equal(res.json().code, 'invalid_request');
+      assert.match(res.json().detail, pattern);
     }
     const badTenant = await call('GET', '/budgets/Not_A_Tenant', admin);
     assert.equal(badTenant.statusCode, 400);
-    assert.match(badTenant.json().message, /params\.tenant: must be 1-63 lowercase/);
+    assert.match(badTenant.json().detail, /params\.tenant: must be 1-63 lowercase/);
     assert.equal((await limitChanges(tenant)).length, 0, 'nothing was written');
   });
 

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PROBLEMS, PROBLEM_CONTENT_TYPE } from '../../api/problem.js';
+import { createTestApi, type TestApi } from '../support/api.js';
+import { requireServices, testConfig, uniqueId } from '../support/services.js';
+
+/** Every error the API gives is one RFC 9457 problem document with a stable code, and never shows a stack. */
+const config = testConfig();
+const tenant = uniqueId('err').toLowerCase();
+let api: TestApi;
+let token: string;
+
+function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; body: string }, code: keyof typeof PROBLEMS) {
+  assert.equal(res.statusCode, PROBLEMS[code].status, res.body);
+  assert.match(String(res.headers['content-type']), new RegExp(`^${PROBLEM_CONTENT_TYPE.replace('+', '\\+')}`));
+  const body = JSON.parse(res.body) as Record<string, unknown>;
+  assert.equal(body.type, `urn:golden:problem:${code}`);
+  assert.equal(body.title, PROBLEMS[code].title);
+  assert.equal(body.status, PROBLEMS[code].status);
+  assert.equal(body.code, code);
+  assert.equal(typeof body.detail, 'string');
+  assert.equal(body.requestId, res.headers['x-request-id']);
+  assert.doesNotMatch(res.body, /\bat \S+ \(|node:internal|\.js:\d+:\d+|"stack"/, 'no stack trace');
+  return body;
+}
+
+describe('API errors as problem+json', () => {
+  before(async () => {
+    await requireServices(config, ['temporal', 'postgres', 'redis']);
+    api = await createTestApi(config);
+    token = await api.token('admin', tenant);
+  });
+  after(async () => {
+    await api?.close();
+  });
+
+  const call = (method: 'GET' | 'POST' | 'PUT', url: string, extra: { payload?: string | object; headers?: Record<string, string> } = {}) =>
+    api.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...extra.headers }, ...(extra.payload === undefined ? {} : { payload: extra.payload }) });
+
+  it('names each bad field, and rejects unknown fields in bodies and query strings', async () => {
+    const body = assertProblem(await call('POST', '/tasks', { payload: { title: 'x', description: 'y', language: 'python', tenantId: 'other', role: 'admin' } }), 'invalid_request');
+    assert.match(String(body.detail), /tenantId/);
+    assert.ok(Array.isArray(body.errors) && body.errors.length >= 1);
+    assertProblem(await call('GET', `/budgets/${tenant}/reservations?limit=5&debug=1`), 'invalid_request');
+    assertProblem(await call('PUT', `/budgets/${tenant}/limit`, { payload: { totalLimit: 5, owner: 'x' } }), 'invalid_request');
+  });
+
+  it('answers malformed JSON, a wrong content type and an oversized body with their own codes', async () => {
+    assertProblem(await call('POST', '/tasks', { payload: '{"title":', headers: { 'content-type': 'application/json' } }), 'invalid_request');
+    assertProblem(await call('POST', '/tasks', { payload: '<task/>', headers: { 'content-type': 'application/xml' } }), 'unsupported_media_type');
+    const huge = JSON.stringify({ title: 'x', description: 'd'.repeat(2 * 1024 * 1024), language: 'python' });
+    assertProblem(await call('POST', '/tasks', { payload: huge, headers: { 'content-type': 'application/json' } }), 'payload_too_large');
+  });
+
+  it('answers auth, permission, missing objects and unknown routes as problems', async () => {
+    assertProblem(await api.app.inject({ method: 'GET', url: '/tasks/x', remoteAddress: '10.88.0.1' }), 'unauthorized');
+    assertProblem(await api.app.inject({ method: 'POST', url: '/tasks', headers: { authorization: `Bearer ${await api.token('observer', tenant)}` }, payload: {} }), 'forbidden');
+    assertProblem(await call('GET', `/tasks/${uniqueId('missing')}`), 'not_found');
+    assertProblem(await api.app.inject({ method: 'GET', url: '/no/such/route?x=1', remoteAddress: '10.88.0.2' }), 'not_found');
+  });
+
+  it('hides the cause of an internal error behind a 500 with the request id', async () => {
+    const broken = await createTestApi(config);
+    const brokenToken = await broken.token('admin', tenant);
+    await broken.db.end();
+    try {
+      const res = await broken.app.inject({ method: 'GET', url: '/tasks/x', headers: { authorization: `Bearer ${brokenToken}`, 'x-request-id': 'trace-me-1' } });
+      const body = assertProblem(res, 'internal');
+      assert.equal(body.requestId, 'trace-me-1');
+      assert.doesNotMatch(res.body, /pool|Cannot use/i, 'the cause stays in the log');
+    } finally {
+      await broken.app.close();
+      await broken.temporal.connection.close();
+      broken.redis.disconnect();
+    }
+  });
+
+  it('publishes the problem shape in the OpenAPI document', async () => {
+    const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    assert.deepEqual(Object.keys(doc.components.schemas.Problem.properties).sort(), ['code', 'detail', 'errors', 'instance', 'message', 'requestId', 'status', 'title', 'type']);
+  });
+});
