@@ -8,6 +8,8 @@ import { SystemProbeWorkflow } from '../../workflows/index.js';
 import { parseCommandArgs, positiveInt } from '../args.js';
 import { CliError } from '../cli-error.js';
 import type { Command } from '../command.js';
+import { stackPaths } from '../stack/paths.js';
+import { readRunscStatus, type RunscStatus } from '../stack/runsc-binary.js';
 
 const USAGE = `usage: golden doctor [--timeout <seconds>]
 
@@ -28,6 +30,20 @@ async function livePollers(client: Client, namespace: string, queue: string, kin
   });
   const now = Date.now();
   return (pollers ?? []).filter((p) => now - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < LIVE_POLLER_MS).length;
+}
+
+/** Why the daemon lacks runsc, from what `golden stack up` recorded on this machine (sandboxes then run on runc alone). */
+function whyNoGvisor(): string {
+  let status: RunscStatus | undefined;
+  try {
+    status = readRunscStatus(stackPaths());
+  } catch (err) {
+    return `the recorded gVisor status is unreadable: ${(err as Error).message}`;
+  }
+  if (status === undefined) return 'no gVisor status recorded on this machine (`golden stack up` records one)';
+  return status.available
+    ? `runsc is ready (${status.path}, platform ${status.platform}) but this daemon does not list it: run \`golden stack restart docker\``
+    : `gVisor is unavailable: ${status.reason}`;
 }
 
 export const doctorCommand: Command = {
@@ -65,6 +81,7 @@ export const doctorCommand: Command = {
           });
           const { dockerVersion, runtimes, gvisor } = result.sandbox;
           console.log(`sandbox  Docker ${dockerVersion}, runtimes: ${runtimes.join(', ')}; gVisor (runsc): ${gvisor ? 'yes' : 'no'}`);
+          if (!gvisor) console.log(`         ${whyNoGvisor()}`);
         } catch (err) {
           problems.push(`${workflowId} failed: ${innermostMessage(err)}`);
         }
