@@ -1,0 +1,44 @@
+"""Shared by the escape programs: each attempt prints CONTAINED or ESCAPED with what happened."""
+import errno
+import os
+import sys
+
+
+def contained(what, detail=""):
+    print(f"CONTAINED {what}: {detail}", flush=True)
+
+
+def escaped(what, detail=""):
+    print(f"ESCAPED {what}: {detail}", flush=True)
+
+
+def attempt(what, fn):
+    """fn must fail for the sandbox to hold; its error is the proof."""
+    try:
+        result = fn()
+    except OSError as err:
+        contained(what, errno.errorcode.get(err.errno, str(err.errno)) if err.errno else str(err))
+        return
+    except Exception as err:  # a refusal that is not an OSError (e.g. socket.gaierror) still failed
+        contained(what, f"{type(err).__name__}: {err}")
+        return
+    escaped(what, repr(result))
+
+
+def routes():
+    """Routes other than loopback; with any, the network programs refuse to send a packet at all."""
+    with open("/proc/net/route") as f:
+        lines = f.read().strip().split("\n")[1:]
+    return [line for line in lines if line.split()[0] != "lo"]
+
+
+def require_no_routes(what):
+    found = routes()
+    if found:
+        escaped(what, f"a network route exists, not trying further: {found}")
+        sys.exit(0)
+    contained(f"{what} (no route)", "only loopback")
+
+
+def env(name):
+    return os.environ[name]
