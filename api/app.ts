@@ -29,6 +29,24 @@ declare module 'fastify' {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
 /**
+ * Records every route with what it needs, and refuses one that declares
+ * neither a permission nor `public`: a route cannot be added unprotected by
+ * forgetting to protect it.
+ */
+export function declareRouteTable(app: FastifyInstance): RouteEntry[] {
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const { permission, public: isPublic = false } = route.config ?? {};
+    for (const method of [route.method].flat()) {
+      if (!permission && !isPublic) throw new Error(`route ${method} ${route.url} declares no permission: add config: { permission } (or public: true for probes)`);
+      routeTable.push({ method, url: route.url, permission, public: isPublic });
+    }
+  });
+  return routeTable;
+}
+
+/**
  * The API as a plugin-free app object: the server listens on it, tests inject
  * into it. Refuses to build with a weak JWT secret (outside API_DEV_MODE), a
  * broken JWKS file, or a route that declares neither a permission nor `public`.
@@ -48,15 +66,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
 
-  const routeTable: RouteEntry[] = [];
-  app.decorate('routeTable', routeTable);
-  app.addHook('onRoute', (route) => {
-    const { permission, public: isPublic = false } = route.config ?? {};
-    for (const method of [route.method].flat()) {
-      if (!permission && !isPublic) throw new Error(`route ${method} ${route.url} declares no permission: add config: { permission } (or public: true for probes)`);
-      routeTable.push({ method, url: route.url, permission, public: isPublic });
-    }
-  });
+  declareRouteTable(app);
   registerAuth(app, {
     verifier,
     metrics: deps.metrics,

@@ -7,6 +7,7 @@ import { InvalidTokenError, type TokenVerifier } from '../lib/tokens.js';
 import { writeAudit } from './audit.js';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
+import { OtherTenantError } from './tenant.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -99,5 +100,24 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     if (!roleHasPermission(role, permission)) {
       return deny('forbidden', new ForbiddenError(`role ${role} lacks permission ${permission}`));
     }
+  });
+
+  // A reach for another tenant's object is answered like a missing one, and recorded here, once, for every route.
+  app.addHook('onError', async (request, _reply, error) => {
+    if (!(error instanceof OtherTenantError)) return;
+    const identity = request.identity;
+    const permission = request.routeOptions.config.permission ?? 'unknown';
+    deps.metrics.rbacPermissionDenied.inc({ permission, role: identity?.role ?? ANONYMOUS, reason: 'other_tenant' });
+    await writeAudit(deps.db, {
+      tenantId: identity?.tenant,
+      actor: identity?.sub,
+      role: identity?.role,
+      action: permission,
+      resource: error.resource,
+      outcome: 'denied',
+      requestId: request.id,
+      sourceAddress: request.ip,
+      detail: { reason: 'other_tenant' },
+    });
   });
 }

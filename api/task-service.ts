@@ -9,6 +9,7 @@ import { ensureTask, getTaskRow, setTaskStatus, toTaskView, type TaskRow } from 
 import { TaskStatusKey, TenantIdKey } from '../workflows/search-attribute-keys.js';
 import { TaskWorkflow } from '../workflows/task-workflow.js';
 import { ConflictError, NotFoundError, UnavailableError } from './errors.js';
+import { OtherTenantError } from './tenant.js';
 
 export interface TaskServiceDeps {
   db: Db;
@@ -39,7 +40,7 @@ export async function createTask(deps: TaskServiceDeps, identity: TokenClaims, b
   await ensureTask(deps.db, taskId, workflowId, input, 'queued');
   const row = (await getTaskRow(deps.db, taskId))!;
   // Another tenant's id is reported as a clash without revealing anything about that task.
-  if (row.tenant_id !== identity.tenant) throw new ConflictError(`task id ${taskId} is not available; choose another id`);
+  if (row.tenant_id !== identity.tenant) throw new OtherTenantError('conflict', `task id ${taskId} is not available; choose another id`, `task/${taskId}`);
   if (!sameSpec(row, input)) throw new ConflictError(`task ${taskId} already exists with different parameters`);
 
   let created = true;
@@ -70,6 +71,7 @@ export async function createTask(deps: TaskServiceDeps, identity: TokenClaims, b
 /** A tenant sees only its own tasks; another tenant's id looks exactly like a missing one. */
 export async function getTask(db: Db, identity: TokenClaims, taskId: string): Promise<TaskView> {
   const row = await getTaskRow(db, taskId);
-  if (!row || row.tenant_id !== identity.tenant) throw new NotFoundError(`task ${taskId} not found`);
+  if (!row) throw new NotFoundError(`task ${taskId} not found`);
+  if (row.tenant_id !== identity.tenant) throw new OtherTenantError('not_found', `task ${taskId} not found`, `task/${taskId}`);
   return toTaskView(row);
 }

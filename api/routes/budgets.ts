@@ -6,6 +6,7 @@ import { TenantId } from '../../domain/schemas/task.js';
 import { writeAudit } from '../audit.js';
 import type { ApiDeps } from '../context.js';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { requireOwnTenant } from '../tenant.js';
 import { bearerAuth, ErrorBody } from './shared.js';
 
 const TenantParams = z.object({ tenant: TenantId });
@@ -32,9 +33,9 @@ const BudgetReservation = z
 
 const BudgetReservationList = z.object({ reservations: z.array(BudgetReservation) }).meta({ id: 'BudgetReservationList' });
 
-/** Another tenant's budget answers exactly like a missing one, so its existence is not revealed. */
-function requireOwnTenant(identity: TokenClaims, tenant: string): void {
-  if (identity.tenant !== tenant) throw new NotFoundError(`no budget for tenant ${tenant}`);
+/** Another tenant's budget answers exactly like a missing one, so its existence is not revealed (and the attempt is audited). */
+function requireOwnBudget(identity: TokenClaims, tenant: string): void {
+  requireOwnTenant(identity, tenant, `budget/${tenant}`, `no budget for tenant ${tenant}`);
 }
 
 /** The database's `budget_within_limit` check: a limit below what is already reserved + committed. */
@@ -59,7 +60,7 @@ export function budgetRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { tenant } = request.params;
-        requireOwnTenant(request.identity!, tenant);
+        requireOwnBudget(request.identity!, tenant);
         const status = await deps.budget.status(tenant);
         if (!status) throw new NotFoundError(`no budget for tenant ${tenant}`);
         return status;
@@ -95,11 +96,7 @@ export function budgetRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             requestId: request.id,
             detail,
           });
-        if (identity.tenant !== tenant) {
-          // Recorded, as an attempt on another tenant's money deserves, but answered like a missing budget.
-          await audit('denied', { reason: 'other_tenant' });
-        }
-        requireOwnTenant(identity, tenant);
+        requireOwnBudget(identity, tenant);
         const before = await deps.budget.status(tenant);
         const change = {
           oldLimit: before?.totalLimit ?? null,
@@ -142,7 +139,7 @@ export function budgetRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { tenant } = request.params;
-        requireOwnTenant(request.identity!, tenant);
+        requireOwnBudget(request.identity!, tenant);
         return { reservations: await deps.budget.reservations(tenant, request.query) };
       },
     );

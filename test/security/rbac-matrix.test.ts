@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Fastify from 'fastify';
+import { declareRouteTable, type RouteEntry } from '../../api/app.js';
+import type { AgentRole } from '../../domain/agent-roles.js';
+import { ANONYMOUS, USER_ROLES, roleHasPermission, type CallerRole, type UserRole } from '../../domain/roles.js';
+import { ensureTask } from '../../lib/task-store.js';
+import { createTestApi, type TestApi } from '../support/api.js';
+import { requireServices, testConfig, uniqueId } from '../support/services.js';
+
+/**
+ * The RBAC matrix is built from the app's own route table: every route ×
+ * every role (and anonymous), expected allow or deny from domain/roles.ts.
+ * A new route is covered the moment it exists; one without a declared
+ * permission cannot be added at all.
+ */
+
+// Compile-time: user roles and agent roles are different types, though both have a "developer".
+// @ts-expect-error an agent role is not a user role
+const agentAsUser: UserRole = 'tester' as AgentRole;
+void agentAsUser;
+
+/** The only routes reachable without a token; adding one to this list is a decision, not an accident. */
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+
+/**
+ * A valid body per route that takes one, so the tenant-isolation check
+ * reaches the handler (an invalid body would stop at validation). A route
+ * with a body and no sample here fails the test until one is added.
+ */
+function sampleBody(route: RouteEntry, ids: { taskId: string }): object | undefined {
+  const samples: Record<string, object> = {
+    'POST /tasks': { id: ids.taskId, title: 'T', description: 'D', language: 'python' },
+    'PUT /budgets/:tenant/limit': { totalLimit: 1 },
+  };
+  return samples[`${route.method} ${route.url}`];
+}
+
+const config = testConfig();
+let api: TestApi;
+let routes: RouteEntry[];
+const tenant = uniqueId('rbac').toLowerCase();
+let address = 0;
+
+/** Each call is its own subject and address, so rate limits never answer in place of RBAC. */
+async function callAs(role: CallerRole, route: RouteEntry, url: string, payload: object | undefined, callerTenant = tenant) {
+  address += 1;
+  const requestId = uniqueId('rbac-req');
+  const headers: Record<string, string> = { 'x-request-id': requestId };
+  if (role !== ANONYMOUS) headers.authorization = `Bearer ${await api.token(role, callerTenant, uniqueId(role))}`;
+  const res = await api.app.inject({
+    method: route.method as 'GET',
+    url,
+    headers,
+    remoteAddress: `10.99.${Math.floor(address / 250)}.${(address % 250) + 1}`,
+    ...(payload ? { payload } : {}),
+  });
+  return { res, requestId };
+}
+
+async function auditOf(requestId: string) {
+  const { rows } = await api.db.query<{ outcome: string; action: string; reason: string; resource: string }>(
+    `SELECT outcome, action, resource, detail->>'reason' AS reason FROM audit_log WHERE request_id = $1 ORDER BY id`,
+    [requestId],
+  );
+  return rows;
+}
+
+describe('RBAC matrix and tenant isolation, from the route table', () => {
+  before(async () => {
+    await requireServices(config, ['temporal', 'postgres', 'redis']);
+    api = await createTestApi(config);
+    await api.app.ready();
+    routes = api.app.routeTable;
+  });
+  after(async () => {
+    await api?.close();
+  });
+
+  it('refuses to register a route that declares no permission', async () => {
+    const app = Fastify();
+    declareRouteTable(app);
+    app.get('/declared', { config: { permission: 'task:read' } }, async () => 'ok');
+    app.get('/probe', { config: { public: true } }, async () => 'ok');
+    assert.throws(() => app.get('/forgotten', async () => 'ok'), /route GET \/forgotten declares no permission/);
+    await app.ready();
+    assert.deepEqual(
+      app.routeTable.filter((r) => r.method === 'GET').map((r) => [r.url, r.permission ?? 'public']),
+      [
+        ['/declared', 'task:read'],
+        ['/probe', 'public'],
+      ],
+    );
+    await app.close();
+  });
+
+  it('has a permission on every route but the public probes', () => {
+    assert.ok(routes.length >= 8, `${routes.length} routes`);
+    for (const route of routes) {
+      if (route.public) assert.ok(PUBLIC_ROUTES.has(route.url), `${route.method} ${route.url} is public but not a probe`);
+      else assert.ok(route.permission, `${route.method} ${route.url}`);
+    }
+  });
+
+  it('rejects unknown fields in every body and query string the API document describes', async () => {
+    const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const resolve = (schema: { $ref?: string }) => (schema.$ref ? doc.components.schemas[schema.$ref.split('/').pop()!] : schema);
+    for (const [path, methods] of Object.entries<Record<string, { requestBody?: { content: Record<string, { schema: object }> } }>>(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const body = op.requestBody?.content['application/json']?.schema;
+        if (body) assert.equal(resolve(body).additionalProperties, false, `${method.toUpperCase()} ${path} body`);
+      }
+    }
+  });
+
+  it('answers every protected route × every role as domain/roles.ts says, and audits each refusal', async () => {
+    const matrix: string[] = [];
+    for (const route of routes.filter((r) => !r.public)) {
+      for (const role of [...USER_ROLES, ANONYMOUS] as CallerRole[]) {
+        const url = route.url.replace(':tenant', tenant).replace(/:[A-Za-z]+/g, () => uniqueId('x'));
+        const payload = route.method === 'POST' || route.method === 'PUT' ? {} : undefined;
+        const { res, requestId } = await callAs(role, route, url, payload);
+        const allowed = roleHasPermission(role, route.permission!);
+        const expected = role === ANONYMOUS ? 401 : allowed ? 'through' : 403;
+        const got = res.statusCode === 401 || res.statusCode === 403 ? res.statusCode : 'through';
+        matrix.push(`${route.method} ${route.url} ${role}: ${got}`);
+        assert.equal(got, expected, `${route.method} ${route.url} as ${role} (${route.permission}): ${res.statusCode} ${res.body}`);
+        assert.notEqual(res.statusCode, 429, 'rate limits must not answer for RBAC here');
+        if (expected !== 'through') {
+          const rows = await auditOf(requestId);
+          assert.equal(rows.length, 1, `${route.method} ${route.url} as ${role}: audited`);
+          assert.equal(rows[0]!.outcome, 'denied');
+          assert.equal(rows[0]!.action, route.permission);
+          assert.equal(rows[0]!.reason, role === ANONYMOUS ? 'missing_token' : 'forbidden');
+        }
+      }
+    }
+    assert.equal(matrix.length, routes.filter((r) => !r.public).length * (USER_ROLES.length + 1));
+  });
+
+  it("answers another tenant's object as missing on every route that takes an id, and audits the attempt", async () => {
+    const owner = uniqueId('owner').toLowerCase();
+    const taskId = uniqueId('owned-task');
+    await ensureTask(api.db, taskId, `task-${taskId}`, { title: 'T', description: 'D', language: 'python', tenantId: owner, requestedBy: 'olive' }, 'queued');
+    await api.budget.setLimit(owner, { totalLimit: 1_000 }, 'olive');
+    const ids: Record<string, string> = { id: taskId, tenant: owner };
+    const intruderTenant = uniqueId('intruder').toLowerCase();
+
+    const withIds = routes.filter((r) => !r.public && (r.url.includes(':') || sampleBody(r, { taskId })));
+    assert.ok(withIds.length >= 4, `${withIds.length} routes take an id`);
+    for (const route of withIds) {
+      const url = route.url.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
+        assert.ok(ids[name], `no sample of another tenant's ":${name}" for ${route.method} ${route.url}; add one`);
+        return ids[name]!;
+      });
+      const hasBody = route.method === 'POST' || route.method === 'PUT';
+      const payload = hasBody ? sampleBody(route, { taskId }) : undefined;
+      assert.ok(!hasBody || payload, `no sample body for ${route.method} ${route.url}; add one`);
+      // admin is scoped to its own tenant too: the strongest role must not cross.
+      const { res, requestId } = await callAs('admin', route, url, payload, intruderTenant);
+      const expected = route.method === 'POST' && route.url === '/tasks' ? 409 : 404;
+      assert.equal(res.statusCode, expected, `${route.method} ${route.url}: ${res.body}`);
+      const rows = await auditOf(requestId);
+      assert.deepEqual(
+        rows.map((r) => ({ outcome: r.outcome, reason: r.reason, action: r.action })),
+        [{ outcome: 'denied', reason: 'other_tenant', action: route.permission }],
+        `${route.method} ${route.url}: audited`,
+      );
+    }
+    const { rows } = await api.db.query(`SELECT tenant_id, title FROM tasks WHERE id = $1`, [taskId]);
+    assert.deepEqual(rows, [{ tenant_id: owner, title: 'T' }], 'the task is untouched');
+  });
+});
