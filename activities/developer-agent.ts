@@ -4,6 +4,7 @@ import { screenTaskText } from '../domain/llm/guard-answer.js';
 import { taskBlock } from '../domain/llm/task-block.js';
 import type { SolutionSummary, TaskLanguage } from '../domain/schemas/task.js';
 import type { Db } from '../lib/db.js';
+import { activePrompt } from '../lib/governance.js';
 import type { Metrics } from '../lib/metrics.js';
 import { getTaskRow, saveSolution } from '../lib/task-store.js';
 import type { AgentCaller } from './agent-call.js';
@@ -14,8 +15,9 @@ export interface DeveloperAgentDeps {
   callAgent: AgentCaller;
 }
 
-const SYSTEM_PROMPT =
-  'You are the developer agent. Answer with one JSON object {"summary": string, "files": [{"path","content"}], "tests": [{"path","content"}]} and nothing else.';
+// Kept apart from the governed prompt: learning may change how the agent works, never the answer format.
+const ANSWER_FORMAT =
+  'Answer with one JSON object {"summary": string, "files": [{"path","content"}], "tests": [{"path","content"}]} and nothing else.';
 
 export function createDeveloperAgentActivities({ db, metrics, callAgent }: DeveloperAgentDeps) {
   return {
@@ -43,7 +45,8 @@ export function createDeveloperAgentActivities({ db, metrics, callAgent }: Devel
         tenantId: task.tenant_id,
         step: args.step,
         budgetRequestId: args.budgetRequestId,
-        system: SYSTEM_PROMPT,
+        // The role's approved prompt as it is now: an applied update takes effect from the next call.
+        system: `${(await activePrompt(db, 'developer')).body}\n\n${ANSWER_FORMAT}`,
         prompt,
       });
       const solution = answer.value;

@@ -10,6 +10,8 @@ import { taskQueueName } from '../../domain/task-queues.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
 import { createTestWorkers, type TestWorkers } from '../support/workers.js';
 import { waitFor } from '../support/processes.js';
+import { resetRole } from '../support/governance.js';
+import { proposePromptUpdate } from '../../lib/governance.js';
 
 const run = promisify(execFile);
 const config = testConfig();
@@ -36,7 +38,7 @@ describe('README runbook commands, run as documented', () => {
   });
 
   it('budget runbook SQL works verbatim in psql terms, and is recorded', async () => {
-    const sql = blocks('sql');
+    const sql = blocks('sql').filter((b) => b.includes('budget_'));
     assert.ok(sql.length >= 1, 'the README documents the budget runbook in SQL');
     const tenant = uniqueId('runbook').toLowerCase();
     await db.query('INSERT INTO budget_limits (tenant_id, total_limit) VALUES ($1, 1000)', [tenant]);
@@ -45,6 +47,27 @@ describe('README runbook commands, run as documented', () => {
     assert.deepEqual(rows, [{ total_limit: 2_000_000 }]);
     const changes = await db.query('SELECT old_limit::int, new_limit::int FROM budget_limit_changes WHERE tenant_id = $1 ORDER BY id', [tenant]);
     assert.deepEqual(changes.rows.at(-1), { old_limit: 1_000, new_limit: 2_000_000 });
+  });
+
+  it('learning governance runbook SQL runs verbatim through psql and does what it says', async () => {
+    const block = blocks('sql').find((b) => b.includes('approve_prompt_update'));
+    assert.ok(block, 'the README documents the governance runbook in SQL');
+    await resetRole(workers.db, 'security');
+    await resetRole(workers.db, 'developer');
+    const updateId = uniqueId('pu');
+    await proposePromptUpdate(workers.db, { updateId, agentRole: 'security', body: 'Check licences too.', reason: 'runbook test', source: 'operator', proposedBy: 'runbook' }, 600);
+    // A developer update inside its cooldown: the state the runbook's reset is for.
+    await proposePromptUpdate(workers.db, { updateId: uniqueId('pu'), agentRole: 'developer', body: 'Name things well.', reason: 'runbook test', source: 'operator', proposedBy: 'runbook' }, 600);
+    const { stdout } = await run('psql', [config.DATABASE_URL, '-v', 'ON_ERROR_STOP=1', '-X', '-c', block.replaceAll("'pu-example-1'", `'${updateId}'`)], { timeout: 30_000 });
+    assert.match(stdout, /agent_role\s*\|\s*updates_today/, 'governance_status is shown');
+    assert.match(stdout, /can_auto_update_prompt\s*\n-+\n\s*f\b/, 'the developer is inside its cooldown');
+    assert.match(stdout, /security\s*\|\s*1\s*\|/, 'the pending approval is counted');
+    assert.match(stdout, /approve_prompt_update\s*\n-+\n\s*applied\b/, 'the approval applies the update');
+    assert.match(stdout, /UPDATE 1/);
+    const { rows } = await db.query<{ ok: boolean }>("SELECT can_auto_update_prompt('developer') AS ok");
+    assert.equal(rows[0]!.ok, true, 'the cooldown reset lets the developer learn again');
+    await resetRole(workers.db, 'security');
+    await resetRole(workers.db, 'developer');
   });
 
   it('the temporal CLI start and list commands start and find a task', async () => {
