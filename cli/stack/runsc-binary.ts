@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { displayPath, type Log } from './component.js';
@@ -126,22 +126,34 @@ async function resolveRunscBinary(paths: StackPaths, log: Log): Promise<string> 
   }
 }
 
+function bootSandbox(bin: string, platform: RunscPlatform, extra: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = mkdtempSync(join(tmpdir(), 'golden-runsc-probe-'));
+  const args = ['--root', root, `--platform=${platform}`, '--network=none', '--ignore-cgroups', ...extra, 'do', '/bin/true'];
+  return runCommand(bin, args, { timeoutMs: 60_000 }).finally(() => rmSync(root, { recursive: true, force: true }));
+}
+
+/** The fatal lines of runsc's debug logs: the cause, where its own error only says the sandbox died (EOF). */
+function fatalLines(logDir: string): string[] {
+  const lines = readdirSync(logDir).flatMap((file) => readFileSync(join(logDir, file), 'utf8').split('\n'));
+  return [...new Set(lines.filter((l) => /FATAL ERROR|panic:/.test(l)).map((l) => l.replace(/^.*?\] /, '').trim()))];
+}
+
 /**
  * Boots one throwaway sandbox (`runsc do /bin/true`, the host's root as its
  * read-only root, no network) on the platform: proof that this kernel runs
- * gVisor, before dockerd is told about it. Resolves with the error text on failure.
+ * gVisor, before dockerd is told about it. Resolves with the error text on
+ * failure, after a second boot with debug logs (kept under .data/logs/) for the cause.
  */
-async function probePlatform(bin: string, platform: RunscPlatform): Promise<string | undefined> {
-  const root = mkdtempSync(join(tmpdir(), 'golden-runsc-probe-'));
-  try {
-    const res = await runCommand(bin, ['--root', root, `--platform=${platform}`, '--network=none', '--ignore-cgroups', 'do', '/bin/true'], {
-      timeoutMs: 60_000,
-    });
-    if (res.code === 0) return undefined;
-    return (res.stderr.trim() || res.stdout.trim() || `exit ${res.code}`).split('\n').slice(-3).join(' | ');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+async function probePlatform(paths: StackPaths, bin: string, platform: RunscPlatform): Promise<string | undefined> {
+  const res = await bootSandbox(bin, platform, []);
+  if (res.code === 0) return undefined;
+  const error = (res.stderr.trim() || res.stdout.trim() || `exit ${res.code}`).split('\n').slice(-3).join(' | ');
+  const logDir = join(paths.logsDir, 'runsc-probe', platform);
+  rmSync(logDir, { recursive: true, force: true });
+  mkdirSync(logDir, { recursive: true });
+  await bootSandbox(bin, platform, ['--debug', `--debug-log=${logDir}/`]);
+  const causes = fatalLines(logDir);
+  return `${error}${causes.length > 0 ? ` (debug logs ${logDir}: ${causes.join(' | ')})` : ` (debug logs ${logDir})`}`;
 }
 
 /** The platform the last probe of this very binary on this very kernel chose, so that a second `up` does not boot probes again. */
@@ -160,7 +172,7 @@ export async function setUpRunsc(paths: StackPaths, log: Log): Promise<RunscStat
   let status: RunscStatus;
   try {
     const bin = await resolveRunscBinary(paths, log);
-    status = remembered(paths, bin) ?? (await probe(bin, log));
+    status = remembered(paths, bin) ?? (await probe(paths, bin, log));
   } catch (err) {
     status = runscUnavailable((err as Error).message);
   }
@@ -169,12 +181,12 @@ export async function setUpRunsc(paths: StackPaths, log: Log): Promise<RunscStat
   return status;
 }
 
-async function probe(bin: string, log: Log): Promise<RunscStatus> {
+async function probe(paths: StackPaths, bin: string, log: Log): Promise<RunscStatus> {
   const version = (await versionOf(bin)) ?? 'unknown';
   const failures: string[] = [];
   for (const platform of RUNSC_PLATFORMS) {
     const started = Date.now();
-    const error = await probePlatform(bin, platform);
+    const error = await probePlatform(paths, bin, platform);
     if (error === undefined) {
       log(`runsc: ${bin} (${version}) boots a sandbox on platform ${platform} (${elapsed(started)})`);
       return {
