@@ -75,6 +75,21 @@ describe('API errors as problem+json', () => {
     }
   });
 
+  it('reports readiness of Postgres, Redis and Temporal, and 503 when one is gone', async () => {
+    const ready = await api.app.inject({ method: 'GET', url: '/readyz' });
+    assert.equal(ready.statusCode, 200, ready.body);
+    assert.deepEqual(ready.json(), { ok: true, checks: { postgres: 'ok', redis: 'ok', temporal: 'ok' } });
+    const broken = await createTestApi(config);
+    broken.redis.disconnect();
+    try {
+      const res = await broken.app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(res.statusCode, 503);
+      assert.deepEqual(res.json(), { ok: false, checks: { postgres: 'ok', redis: 'unavailable', temporal: 'ok' } });
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('publishes the problem shape in the OpenAPI document', async () => {
     const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     assert.deepEqual(Object.keys(doc.components.schemas.Problem.properties).sort(), ['code', 'detail', 'errors', 'instance', 'message', 'requestId', 'status', 'title', 'type']);

@@ -109,8 +109,8 @@ describe('API rate limits', () => {
     for (const responses of both) assert.equal(counts(responses).allowed, 20);
   });
 
-  it('never limits health, metrics or the API document', async () => {
-    for (const url of ['/healthz', '/metrics', '/openapi.json']) {
+  it('never limits health, readiness, metrics or the API document', async () => {
+    for (const url of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
       const responses = await Promise.all(Array.from({ length: 60 }, () => api.app.inject({ method: 'GET', url, remoteAddress: '10.77.1.1' })));
       assert.ok(responses.every((r) => r.statusCode === 200), url);
       assert.equal(responses[0]!.headers['ratelimit-limit'], undefined, url);
