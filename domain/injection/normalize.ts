@@ -47,6 +47,12 @@ function foldConfusables(text: string): string {
   return out;
 }
 
+// A space or tab with a one-character token on each side: "x = y", "i g n o r e".
+// Dropping each such separator is the same as gluing every run of
+// single-character tokens, but needs no callback per run and tests the
+// assertions only at spaces and tabs.
+const GLUED_SEPARATOR = /[ \t](?<=(?:^|\s)\S[ \t])(?=\S(?:\s|$))/g;
+
 /**
  * Undo letter-splitting: "i g n o r e   a l l" becomes "ignore all" and
  * "i.g.n.o.r.e" becomes "ignore". Any run of single characters joined by
@@ -55,9 +61,14 @@ function foldConfusables(text: string): string {
  */
 function collapseSpacing(text: string): string {
   return text
-    .replace(/(?<!\S)(?:\S[ \t])+\S(?!\S)/g, (run) => run.replace(/[ \t]/g, ''))
+    .replace(GLUED_SEPARATOR, '')
     .replace(/(?<![\p{L}.\-_*])(?:\p{L}[.\-_*]){3,}\p{L}(?![\p{L}.\-_*])/gu, (run) => run.replace(/[.\-_*]/g, ''));
 }
+
+// Runs of horizontal space become one space. A lone space is left alone (the
+// same result, and most spaces in text are lone ones): only runs that start
+// with another space character, or hold two or more, match.
+const HORIZONTAL_SPACE_RUN = /[\t\f\v\u00A0][ \t\f\v\u00A0]*| [ \t\f\v\u00A0]+/g;
 
 // Plain ASCII (most code) has nothing to normalize, hide or fold: skip that work.
 const NON_ASCII = /[\u0080-\uFFFF]/;
@@ -74,7 +85,7 @@ export function normalizeText(raw: string): NormalizedText {
   // Checked after collapsing, so "р a y" split letter by letter still counts.
   const mixed = ascii ? [] : mixedScriptWords(collapsed);
   const caseKept = (ascii ? collapsed : foldConfusables(collapsed))
-    .replace(/[ \t\f\v\u00A0]+/g, ' ')
+    .replace(HORIZONTAL_SPACE_RUN, ' ')
     .replace(/\s*\n\s*/g, '\n')
     .trim();
   return { text: caseKept.toLowerCase(), caseKept, zeroWidth, bidi, mixedScriptWords: mixed };
@@ -143,9 +154,32 @@ export interface EncodedSegment {
   readonly decoded: string;
 }
 
+// Shortest run the base64 pattern below takes; hex needs 32, so it is covered too.
+const MIN_ENCODED_RUN = 24;
+const BASE64_CHAR = Uint8Array.from({ length: 128 }, (_, c) => (/[A-Za-z0-9+/_-]/.test(String.fromCharCode(c)) ? 1 : 0));
+
+/**
+ * Whether some run of base64-alphabet characters is long enough to decode.
+ * A plain loop: a regex with a {24} count retries every start inside long
+ * identifiers and cost more than the rest of the screen together.
+ */
+function hasEncodedRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && BASE64_CHAR[c] === 1) {
+      if (++run >= MIN_ENCODED_RUN) return true;
+    } else {
+      run = 0;
+    }
+  }
+  return false;
+}
+
 /** Long base64/hex runs in the raw text that decode to readable text. */
 export function findEncodedSegments(raw: string): EncodedSegment[] {
   const found: EncodedSegment[] = [];
+  if (!hasEncodedRun(raw)) return found;
   for (const [run] of raw.matchAll(/(?:[0-9a-fA-F]{2}){16,}/g)) {
     const text = decodeUtf8Text(decodeHex(run) ?? new Uint8Array());
     if (text !== undefined) found.push({ encoding: 'hex', decoded: text });

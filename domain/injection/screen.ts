@@ -3,7 +3,8 @@
  * policy, and fences untrusted content for prompts.
  */
 import { findEncodedSegments, normalizeText } from './normalize.js';
-import { type InjectionCategory, type InjectionSignal, matchRules } from './rules.js';
+import { scanPlainAscii } from './plain-scan.js';
+import { anyRuleTriggered, type InjectionCategory, type InjectionSignal, matchRules, ruleTriggerMatcher } from './rules.js';
 
 export { INJECTION_CATEGORIES, type InjectionCategory, type InjectionSignal } from './rules.js';
 export { normalizeText, decodeBase64, decodeHex, decodeUtf8Text } from './normalize.js';
@@ -68,6 +69,10 @@ export function policyFor(field: string, policies = FIELD_POLICIES): FieldPolicy
 const MAX_DECODE_DEPTH = 2;
 
 function collectSignals(raw: string, dangerous: boolean, depth: number): InjectionSignal[] {
+  // Plain ASCII with no rule's triggers and nothing decodable: no signal is
+  // possible (ASCII has no hidden characters), so skip the full path.
+  const plain = scanPlainAscii(raw, ruleTriggerMatcher());
+  if (plain !== undefined && !plain.encodedCandidate && !anyRuleTriggered(plain.found, dangerous)) return [];
   const norm = normalizeText(raw);
   const signals = matchRules(norm.text, dangerous);
   if (norm.zeroWidth > 0) {

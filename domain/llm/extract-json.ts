@@ -127,6 +127,22 @@ function jsonFenceBodies(text: string): string[] {
   return bodies;
 }
 
+interface Pending {
+  readonly value: unknown;
+  readonly depth: number;
+  /** The container holding this value and its key there: the path is rebuilt only for an error. */
+  readonly parent: Pending | undefined;
+  readonly key: string | number;
+}
+
+function pathOf(node: Pending): string {
+  const parts: string[] = [];
+  for (let at: Pending | undefined = node; at?.parent !== undefined; at = at.parent) {
+    parts.push(typeof at.key === 'number' ? `[${at.key}]` : `.${at.key}`);
+  }
+  return `$${parts.reverse().join('')}`;
+}
+
 /**
  * Walks the parsed value without recursion: counts keys and items, rechecks
  * depth, and refuses prototype-pollution keys. JSON.parse stores `__proto__`
@@ -134,27 +150,61 @@ function jsonFenceBodies(text: string): string[] {
  */
 function checkValue(value: unknown, limits: ExtractLimits): Failure | undefined {
   let items = 0;
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value, depth: 1, path: '$' }];
+  const stack: Pending[] = [{ value, depth: 1, parent: undefined, key: '' }];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const { value: node, depth, path } = next;
+    const { value: node, depth } = next;
     if (node === null || typeof node !== 'object') continue;
-    if (depth > limits.maxDepth) return fail('too_deep', `nesting deeper than ${limits.maxDepth} at ${path}`);
+    if (depth > limits.maxDepth) return fail('too_deep', `nesting deeper than ${limits.maxDepth} at ${pathOf(next)}`);
     if (Array.isArray(node)) {
       items += node.length;
       if (items > limits.maxItems) return fail('too_many_items', `more than ${limits.maxItems} keys and items`);
-      node.forEach((child, index) => stack.push({ value: child, depth: depth + 1, path: `${path}[${index}]` }));
+      for (let index = 0; index < node.length; index++) stack.push({ value: node[index], depth: depth + 1, parent: next, key: index });
     } else {
       const keys = Object.keys(node);
       items += keys.length;
       if (items > limits.maxItems) return fail('too_many_items', `more than ${limits.maxItems} keys and items`);
       for (const key of keys) {
-        const childPath = `${path}.${key}`;
-        if (FORBIDDEN_JSON_KEYS.includes(key)) return fail('forbidden_key', `forbidden key "${key}" at ${childPath}`);
-        stack.push({ value: (node as JsonObject)[key], depth: depth + 1, path: childPath });
+        if (FORBIDDEN_JSON_KEYS.includes(key)) return fail('forbidden_key', `forbidden key "${key}" at ${pathOf(next)}.${key}`);
+        stack.push({ value: (node as JsonObject)[key], depth: depth + 1, parent: next, key });
       }
     }
   }
   return undefined;
+}
+
+/** Deepest nesting of objects and arrays in a parsed value (`{}` is 1), without recursion. */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { value: node, depth } = next;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > deepest) deepest = depth;
+    for (const child of Array.isArray(node) ? node : Object.values(node as JsonObject)) {
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return deepest;
+}
+
+/**
+ * The common case, an answer that is exactly one JSON object, without the
+ * character-by-character depth scan: JSON.parse first, then the depth of the
+ * value, which for valid JSON equals the textual depth the scan would find
+ * (the text is capped at `maxChars`, so a deep value is cheap to build and
+ * walk). Same results as `parseCandidate`; undefined when the text does not
+ * parse, leaving error reporting to the full path.
+ */
+function parseWholeObject(trimmed: string, limits: ExtractLimits): Candidate | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if (depthOf(value) > limits.maxDepth) return fail('too_deep', `nesting deeper than ${limits.maxDepth}`);
+  return checkValue(value, limits) ?? { ok: true, value: value as JsonObject };
 }
 
 type Candidate = { ok: true; value: JsonObject } | Failure;
@@ -211,6 +261,10 @@ export function extractJson(text: string, limits: Partial<ExtractLimits> = {}): 
   if (trimmed === '') return fail('not_json', 'answer is empty');
 
   // 1. Bare JSON: the whole answer is the value (an array or scalar is refused, not searched).
+  if (trimmed.startsWith('{')) {
+    const whole = parseWholeObject(trimmed, effective);
+    if (whole !== undefined) return whole;
+  }
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     const whole = parseCandidate(trimmed, effective);
     if (whole.ok || whole.reason !== 'invalid_json') return whole;
