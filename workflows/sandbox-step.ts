@@ -1,4 +1,4 @@
-import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { SandboxRunCompleted } from '../activities/sandbox.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
@@ -23,8 +23,11 @@ export async function runSandboxStep(request: SandboxRunRequest, options: Sandbo
   const { runSandbox } = proxyActivities<Activities>({
     taskQueue: siblingTaskQueue(workflowInfo().taskQueue, 'sandbox'),
     startToCloseTimeout: options.startToCloseTimeout ?? '15 minutes',
-    // Heartbeats every 2 s: a worker that died mid-run is noticed quickly and the run starts again elsewhere.
-    heartbeatTimeout: '20s',
+    // The activity heartbeats every 2 s; the SDK sends them at most every 0.8 × this timeout, and a
+    // cancellation reaches the activity only with a heartbeat's answer: a short timeout kills a cancelled run fast.
+    heartbeatTimeout: '5s',
+    // The workflow's cancellation completes only once the activity has killed the container.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     scheduleToStartTimeout: '1 hour',
     retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES, 'SandboxContainmentError'] },
   });
@@ -34,7 +37,8 @@ export async function runSandboxStep(request: SandboxRunRequest, options: Sandbo
     const result = await runSandbox(request);
     if (result.status === 'completed') return result;
     if (waited + result.waitMs > maxWait) {
-      throw new Error(`sandbox run ${request.runId} waited ${waited} ms on tenant ${request.tenantId}'s rate limit and would wait ${result.waitMs} ms more (limit ${maxWait} ms)`);
+      // An ApplicationFailure fails the run; a plain Error would only fail (and retry) the workflow task.
+      throw ApplicationFailure.nonRetryable(`sandbox run ${request.runId} waited ${waited} ms on tenant ${request.tenantId}'s rate limit and would wait ${result.waitMs} ms more (limit ${maxWait} ms)`, 'SandboxRateLimitWaitExceeded');
     }
     waited += result.waitMs;
     await sleep(result.waitMs);
