@@ -1,10 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { ACTIVITY_KINDS } from '../domain/retry-policies.js';
 
-const maintenance = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '5s', maximumAttempts: 3 },
-});
+const maintenance = proxyActivities<Activities>(ACTIVITY_KINDS.maintenance);
 
 /** Run by a Temporal Schedule: gives back the holds of calls whose workers died, and starts new budget periods. */
 export async function BudgetSweepWorkflow(): Promise<{ expired: number; periodsRolled: number }> {

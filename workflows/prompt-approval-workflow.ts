@@ -1,6 +1,5 @@
 import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
 import {
   PromptDecision,
   PromptUpdateProposal,
@@ -10,13 +9,11 @@ import {
   type PromptUpdateState,
   type PromptUpdateStatus,
 } from '../domain/governance.js';
+import { ACTIVITY_KINDS } from '../domain/retry-policies.js';
 import { describeZodError } from '../domain/validation.js';
 import { approvePromptUpdate, promptUpdateStateQuery, rejectPromptUpdate } from './messages.js';
 
-const governance = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
-});
+const governance = proxyActivities<Activities>(ACTIVITY_KINDS.records);
 
 // The workflow clock: replayed from history, so deterministic.
 const workflowNow = () => new Date().getTime();

@@ -10,7 +10,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { budgetRequestId, callReservation, type BudgetedRole } from '../domain/budget.js';
 import { innermostMessage } from '../domain/error-messages.js';
-import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
+import { ACTIVITY_KINDS } from '../domain/retry-policies.js';
 import { TaskWorkflowInput, type TaskResult } from '../domain/schemas/task.js';
 import type { TaskStatus } from '../domain/task-status.js';
 import { describeZodError } from '../domain/validation.js';
@@ -18,29 +18,9 @@ import { taskIdFromWorkflowId } from '../domain/workflow-ids.js';
 import { taskProgressQuery, type TaskProgress } from './messages.js';
 import { TaskStatusKey, TenantIdKey } from './search-attribute-keys.js';
 
-const records = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
-  },
-});
-
-// LLM calls are slow but heartbeat: a dead worker is noticed after the heartbeat timeout, not after minutes.
-const agents = proxyActivities<Activities>({
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: '10s',
-  retry: {
-    initialInterval: '2s',
-    backoffCoefficient: 2,
-    maximumInterval: '1m',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
-  },
-});
+const records = proxyActivities<Activities>(ACTIVITY_KINDS.records);
+// LLM calls heartbeat: a dead worker is noticed after the heartbeat timeout, not after minutes.
+const agents = proxyActivities<Activities>(ACTIVITY_KINDS.agent);
 
 /**
  * Runs one LLM call inside its budget: reserve its maximum first (a denial
