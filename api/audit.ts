@@ -13,11 +13,14 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
-/** Appends to the audit trail; callers await it, so an action is never reported done without its record. */
+/**
+ * Appends to the audit trail; callers await it, so an action is never reported
+ * done without its record. The database chains the entry (migrations/005).
+ */
 export async function writeAudit(db: Db, entry: AuditEntry): Promise<void> {
   await db.query(
-    `INSERT INTO audit_log (tenant_id, actor, role, action, resource, outcome, request_id, detail)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO audit_log (tenant_id, actor, role, action, resource, outcome, request_id, source_address, detail)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [
       entry.tenantId ?? null,
       entry.actor ?? null,
@@ -26,7 +29,8 @@ export async function writeAudit(db: Db, entry: AuditEntry): Promise<void> {
       entry.resource ?? null,
       entry.outcome,
       entry.requestId ?? null,
-      JSON.stringify({ ...entry.detail, ...(entry.sourceAddress ? { sourceAddress: entry.sourceAddress } : {}) }),
+      entry.sourceAddress ?? null,
+      JSON.stringify(entry.detail ?? {}),
     ],
   );
 }

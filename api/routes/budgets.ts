@@ -94,6 +94,7 @@ export function budgetRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             resource: `budget/${tenant}`,
             outcome,
             requestId: request.id,
+            sourceAddress: request.ip,
             detail,
           });
         requireOwnBudget(identity, tenant);

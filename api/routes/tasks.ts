@@ -35,6 +35,7 @@ export function taskRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           resource: `task/${task.id}`,
           outcome: 'allowed',
           requestId: request.id,
+          sourceAddress: request.ip,
           detail: { created, workflowId: task.workflowId },
         });
         return reply.status(created ? 202 : 200).header('location', `/tasks/${task.id}`).send(task);

@@ -83,7 +83,7 @@ async function assertRefusedAndAudited(name: string, token: string, reason?: Reg
   const body = res.json<{ detail?: string; message?: string }>();
   if (reason) assert.match(body.detail ?? body.message ?? '', reason, name);
   const { rows } = await api.db.query<{ outcome: string; action: string; reason: string; address: string }>(
-    `SELECT outcome, action, detail->>'reason' AS reason, detail->>'sourceAddress' AS address FROM audit_log WHERE request_id = $1`,
+    `SELECT outcome, action, detail->>'reason' AS reason, source_address AS address FROM audit_log WHERE request_id = $1`,
     [requestId],
   );
   assert.equal(rows.length, 1, `${name}: one audit row`);

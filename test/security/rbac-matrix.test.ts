@@ -23,18 +23,33 @@ void agentAsUser;
 /** The only routes reachable without a token; adding one to this list is a decision, not an accident. */
 const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 
-/**
- * A valid body per route that takes one, so the tenant-isolation check
- * reaches the handler (an invalid body would stop at validation). A route
- * with a body and no sample here fails the test until one is added.
- */
-function sampleBody(route: RouteEntry, ids: { taskId: string }): object | undefined {
-  const samples: Record<string, object> = {
-    'POST /tasks': { id: ids.taskId, title: 'T', description: 'D', language: 'python' },
-    'PUT /budgets/:tenant/limit': { totalLimit: 1 },
-  };
-  return samples[`${route.method} ${route.url}`];
+/** Objects of one tenant ("the owner") that another tenant reaches for. */
+interface OwnerObjects {
+  tenant: string;
+  taskId: string;
 }
+
+/** How one route reaches for the owner's object: its path parameters, a valid body if it takes one, and the answer. */
+type Reach = { params: Record<string, string>; body?: object; expected: 404 | 409 };
+
+/**
+ * Every route that names a tenant's object, with how to reach for another
+ * tenant's one. A route with a path parameter that is in neither this table
+ * nor NOT_TENANT_OBJECTS fails the test until it is added to one of them.
+ */
+const REACH: Record<string, (o: OwnerObjects) => Reach> = {
+  'POST /tasks': (o) => ({ params: {}, body: { id: o.taskId, title: 'T', description: 'D', language: 'python' }, expected: 409 }),
+  'GET /tasks/:id': (o) => ({ params: { id: o.taskId }, expected: 404 }),
+  'HEAD /tasks/:id': (o) => ({ params: { id: o.taskId }, expected: 404 }),
+  'GET /budgets/:tenant': (o) => ({ params: { tenant: o.tenant }, expected: 404 }),
+  'HEAD /budgets/:tenant': (o) => ({ params: { tenant: o.tenant }, expected: 404 }),
+  'PUT /budgets/:tenant/limit': (o) => ({ params: { tenant: o.tenant }, body: { totalLimit: 1 }, expected: 404 }),
+  'GET /budgets/:tenant/reservations': (o) => ({ params: { tenant: o.tenant }, expected: 404 }),
+  'HEAD /budgets/:tenant/reservations': (o) => ({ params: { tenant: o.tenant }, expected: 404 }),
+};
+
+/** Routes whose path parameter names no tenant's object, each with the reason. */
+const NOT_TENANT_OBJECTS: Record<string, string> = {};
 
 const config = testConfig();
 let api: TestApi;
@@ -143,23 +158,22 @@ describe('RBAC matrix and tenant isolation, from the route table', () => {
     const taskId = uniqueId('owned-task');
     await ensureTask(api.db, taskId, `task-${taskId}`, { title: 'T', description: 'D', language: 'python', tenantId: owner, requestedBy: 'olive' }, 'queued');
     await api.budget.setLimit(owner, { totalLimit: 1_000 }, 'olive');
-    const ids: Record<string, string> = { id: taskId, tenant: owner };
     const intruderTenant = uniqueId('intruder').toLowerCase();
 
-    const withIds = routes.filter((r) => !r.public && (r.url.includes(':') || sampleBody(r, { taskId })));
-    assert.ok(withIds.length >= 4, `${withIds.length} routes take an id`);
-    for (const route of withIds) {
-      const url = route.url.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
-        assert.ok(ids[name], `no sample of another tenant's ":${name}" for ${route.method} ${route.url}; add one`);
-        return ids[name]!;
-      });
-      const hasBody = route.method === 'POST' || route.method === 'PUT';
-      const payload = hasBody ? sampleBody(route, { taskId }) : undefined;
-      assert.ok(!hasBody || payload, `no sample body for ${route.method} ${route.url}; add one`);
+    const unsorted = routes.filter((r) => !r.public && r.url.includes(':') && !REACH[`${r.method} ${r.url}`] && !NOT_TENANT_OBJECTS[`${r.method} ${r.url}`]);
+    assert.deepEqual(
+      unsorted.map((r) => `${r.method} ${r.url}`),
+      [],
+      "routes that name an object but are in neither REACH (how to reach another tenant's one) nor NOT_TENANT_OBJECTS: add them",
+    );
+    const reaching = routes.filter((r) => REACH[`${r.method} ${r.url}`]);
+    assert.equal(reaching.length, Object.keys(REACH).length, 'every REACH entry is a route of the app');
+    for (const route of reaching) {
+      const reach = REACH[`${route.method} ${route.url}`]!({ tenant: owner, taskId });
+      const url = route.url.replace(/:([A-Za-z]+)/g, (_m, name: string) => reach.params[name]!);
       // admin is scoped to its own tenant too: the strongest role must not cross.
-      const { res, requestId } = await callAs('admin', route, url, payload, intruderTenant);
-      const expected = route.method === 'POST' && route.url === '/tasks' ? 409 : 404;
-      assert.equal(res.statusCode, expected, `${route.method} ${route.url}: ${res.body}`);
+      const { res, requestId } = await callAs('admin', route, url, reach.body, intruderTenant);
+      assert.equal(res.statusCode, reach.expected, `${route.method} ${route.url}: ${res.body}`);
       const rows = await auditOf(requestId);
       assert.deepEqual(
         rows.map((r) => ({ outcome: r.outcome, reason: r.reason, action: r.action })),

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { writeAudit } from '../../api/audit.js';
+import { verifyAuditChain } from '../../api/audit-chain.js';
+import { createDb, type Db } from '../../lib/db.js';
+import { runMigrations } from '../../lib/migrations.js';
+import { projectRoot } from '../../lib/paths.js';
+import { golden } from '../support/cli.js';
+import { requireServices, testConfig, uniqueId } from '../support/services.js';
+
+/**
+ * The audit trail in a database of its own (the shared one must stay
+ * intact): entries written before migration 005 are chained by it, new
+ * ones are chained on insert even when concurrent, the application's role can
+ * only append and read, nobody can UPDATE, DELETE or TRUNCATE, and what a
+ * superuser does with the triggers off is found by `golden audit verify`.
+ */
+const config = testConfig();
+const dbName = uniqueId('audit').replace(/-/g, '_').toLowerCase();
+let admin: pg.Client;
+let owner: pg.Client;
+let db: Db;
+let databaseUrl: string;
+
+const entry = (i: number) => ({
+  tenantId: 'acme',
+  actor: `user-${i}`,
+  role: 'operator',
+  action: 'task:create',
+  resource: `task/t-${i}`,
+  outcome: 'allowed' as const,
+  requestId: `req-${i}`,
+  sourceAddress: '10.1.2.3',
+  detail: { n: i, note: 'ünïcödé | "quoted"' },
+});
+
+async function verifyCli() {
+  return golden(['audit', 'verify'], { DATABASE_URL: databaseUrl, GOLDEN_ENV_FILE: '/nonexistent' });
+}
+
+async function refusal(client: pg.Client, sql: string): Promise<string> {
+  try {
+    await client.query(sql);
+  } catch (err) {
+    return `${(err as { code?: string }).code}: ${(err as Error).message}`;
+  }
+  return 'accepted';
+}
+
+describe('tamper-evident, append-only audit trail', () => {
+  before(async () => {
+    await requireServices(config, ['postgres']);
+    admin = new pg.Client({ connectionString: config.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const url = new URL(config.DATABASE_URL);
+    url.pathname = `/${dbName}`;
+    databaseUrl = url.toString();
+    owner = new pg.Client({ connectionString: databaseUrl });
+    await owner.connect();
+    db = createDb({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: 10 });
+
+    // The table as it was before 005, with entries in it.
+    const dir = mkdtempSync(join(tmpdir(), 'audit-mig-'));
+    copyFileSync(join(projectRoot(), 'migrations', '001_core.sql'), join(dir, '001_core.sql'));
+    await runMigrations({ databaseUrl, migrationsDir: dir });
+    for (let i = 1; i <= 3; i += 1) {
+      await owner.query(`INSERT INTO audit_log (tenant_id, actor, action, outcome, detail) VALUES ('acme', $1, 'task:read', 'denied', $2)`, [`old-${i}`, { i }]);
+    }
+    copyFileSync(join(projectRoot(), 'migrations', '005_audit_chain.sql'), join(dir, '005_audit_chain.sql'));
+    await runMigrations({ databaseUrl, migrationsDir: dir });
+  });
+  after(async () => {
+    await db?.end();
+    await owner?.end();
+    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin?.end();
+  });
+
+  it('chains the entries written before the migration and every concurrent one after it', async () => {
+    await Promise.all(Array.from({ length: 40 }, (_, i) => writeAudit(db, entry(i))));
+    const report = await verifyAuditChain(db);
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.entries, 43);
+    assert.equal(report.headSeq, 43);
+    const cli = await verifyCli();
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /audit trail intact: 43 entries, head 43 [0-9a-f]{16}/);
+  });
+
+  it('lets the application role only append and read', async () => {
+    const app = new pg.Client({ connectionString: databaseUrl });
+    await app.connect();
+    try {
+      await app.query('SET ROLE golden_app');
+      await app.query(`INSERT INTO audit_log (action, outcome) VALUES ('task:read', 'allowed')`);
+      assert.ok((await app.query('SELECT count(*) FROM audit_log')).rows[0].count > 0);
+      for (const sql of ['UPDATE audit_log SET actor = $$x$$', 'DELETE FROM audit_log', 'TRUNCATE audit_log', 'UPDATE audit_chain_head SET seq = 0', 'DELETE FROM audit_chain_head']) {
+        assert.match(await refusal(app, sql), /^42501: permission denied/, sql);
+      }
+      const { rows } = await app.query(`SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log'`);
+      assert.notEqual(rows[0].tableowner, 'golden_app');
+    } finally {
+      await app.end();
+    }
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE even for the owner', async () => {
+    for (const sql of ['UPDATE audit_log SET actor = $$x$$ WHERE chain_seq = 1', 'DELETE FROM audit_log WHERE chain_seq = 1', 'TRUNCATE audit_log', 'UPDATE audit_chain_head SET seq = 1', 'TRUNCATE audit_chain_head']) {
+      assert.match(await refusal(owner, sql), /^42501: audit_(log|chain_head) .*refused/, sql);
+    }
+    assert.deepEqual((await verifyAuditChain(db)).problems, []);
+  });
+
+  it('finds an edited entry, a deleted one and a cut-off tail', async () => {
+    await owner.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+    try {
+      const { rows } = await owner.query<{ id: string; actor: string }>('SELECT id::text, actor FROM audit_log WHERE chain_seq = 10');
+      await owner.query(`UPDATE audit_log SET actor = 'someone-else' WHERE chain_seq = 10`);
+      const edited = await verifyCli();
+      assert.equal(edited.code, 1);
+      assert.match(edited.stderr, new RegExp(`audit trail TAMPERED: 1 finding\\(s\\) in 44 entries\\n  entry 10 \\(id ${rows[0]!.id}\\) was altered`));
+      await owner.query('UPDATE audit_log SET actor = $1 WHERE chain_seq = 10', [rows[0]!.actor]);
+      assert.equal((await verifyCli()).code, 0, 'restored, the chain verifies again');
+
+      await owner.query('DELETE FROM audit_log WHERE chain_seq = 20');
+      const deleted = (await verifyAuditChain(db)).problems;
+      assert.ok(deleted.some((p) => /entries 20\.\.20 are missing/.test(p)), deleted.join('\n'));
+      assert.ok(deleted.some((p) => /entry 21 .* does not link/.test(p)), deleted.join('\n'));
+
+      await owner.query('DELETE FROM audit_log WHERE chain_seq >= 43');
+      const cut = (await verifyAuditChain(db)).problems;
+      assert.ok(cut.some((p) => /entries 43\.\.44 are missing: the head records 44/.test(p)), cut.join('\n'));
+      const cli = await verifyCli();
+      assert.equal(cli.code, 1);
+      assert.match(cli.stderr, /TAMPERED/);
+    } finally {
+      await owner.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
+    }
+  });
+});
