@@ -17,7 +17,11 @@ export interface LiteralMatcher {
   readonly classOf: Uint8Array;
   /** Number of classes: row width of `next`. */
   readonly width: number;
-  /** `next[state * width + class]`: the state after reading a character of that class. */
+  /**
+   * `next[state * width + class] >> 1` is the state after reading a character
+   * of that class; the low bit says some literal ends there, so the scanning
+   * loop tests a bit it already has instead of loading `endStart` per character.
+   */
   readonly next: Uint16Array;
   /** Literals ending at each state (as indexes into `literals`), or undefined. */
   readonly ends: ReadonlyArray<readonly number[] | undefined>;
@@ -67,7 +71,7 @@ export function compileLiterals(input: readonly string[]): LiteralMatcher {
     }
     ends[state] = [...(ends[state] ?? []), index];
   });
-  if (goto.length > 0xffff) throw new Error('too many literals for one matcher');
+  if (goto.length > 0x7fff) throw new Error('too many literals for one matcher');
 
   // Breadth-first: each state's fallback is the longest proper suffix that is
   // also a trie state; missing moves follow it, and literals ending there end here too.
@@ -95,6 +99,10 @@ export function compileLiterals(input: readonly string[]): LiteralMatcher {
       }
     }
   }
+  for (let i = 0; i < next.length; i++) {
+    const target = next[i] as number;
+    next[i] = (target << 1) | (ends[target] === undefined ? 0 : 1);
+  }
   const endStart = new Uint32Array(ends.length + 1);
   ends.forEach((e, state) => { endStart[state + 1] = (endStart[state] as number) + (e?.length ?? 0); });
   const endList = Uint16Array.from(ends.flatMap((e) => e ?? []));
@@ -103,12 +111,19 @@ export function compileLiterals(input: readonly string[]): LiteralMatcher {
 
 /** Marks in `found` (one slot per literal) every literal that occurs in `text`. */
 export function markLiterals(matcher: LiteralMatcher, text: string, found: Uint8Array): void {
-  const { classOf, width, next, endStart, endList } = matcher;
+  const { classOf, width, next } = matcher;
   let state = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    state = next[state * width + (c < 128 ? (classOf[c] as number) : 0)] as number;
-    for (let e = endStart[state] as number, end = endStart[state + 1] as number; e < end; e++) found[endList[e] as number] = 1;
+    const step = next[state * width + (c < 128 ? (classOf[c] as number) : 0)] as number;
+    state = step >> 1;
+    if ((step & 1) !== 0) markEnding(matcher, state, found);
   }
 }
 
+
+/** Marks the literals that end at `state`. */
+export function markEnding(matcher: LiteralMatcher, state: number, found: Uint8Array): void {
+  const { endStart, endList } = matcher;
+  for (let e = endStart[state] as number, end = endStart[state + 1] as number; e < end; e++) found[endList[e] as number] = 1;
+}

@@ -2,14 +2,19 @@
  * The screen's fast path for plain ASCII text, which is most code. One pass
  * over the raw text reads it the way `normalizeText` would leave it, without
  * building that text: it finds the rule trigger literals present and whether
- * a run long enough to be base64 or hex exists. When neither a trigger set
- * that satisfies some rule nor such a run turns up, screening that text
- * finds nothing, and the costly normalization, the rule patterns and the
- * decoder need not run at all.
+ * a run long enough to be base64 or hex exists. When no rule has all its
+ * triggers and no such run turns up, screening that text finds nothing, and
+ * the costly normalization, the rule patterns and the decoder need not run.
  *
- * Anything the pass does not model exactly gives up (undefined): non-ASCII
- * characters (NFKC, zero-width, confusables) and dotted letter-splitting
- * ("i.g.n.o.r.e"). The caller then takes the full path.
+ * What `normalizeText` does to ASCII, and how the pass follows it:
+ * - lowercasing: the matcher ignores case;
+ * - whitespace runs shortened, the ends trimmed: whitespace is in no literal
+ *   and no base64 run, so how much of it there is does not matter;
+ * - single-character tokens glued ("i g n o r e" → "ignore"): the pass skips
+ *   exactly the separators that gluing removes, so literals are seen whole;
+ * - dotted splitting undone ("i.g.n.o.r.e"): not modelled; the pass gives up
+ *   (undefined) where it could apply, and so it does for non-ASCII text
+ *   (NFKC, zero-width, confusables). The caller then takes the full path.
  */
 import type { LiteralMatcher } from './literal-matcher.js';
 
@@ -22,17 +27,17 @@ export interface PlainScan {
 
 // Shortest base64 run `findEncodedSegments` considers; a hex run (32+) is a base64-alphabet run too.
 const MIN_ENCODED_RUN = 24;
-// "a.b.c.d": four letters joined by single separators is where normalizeText
-// starts removing the separators; seven alternating characters.
-const DOTTED_SPLIT_LENGTH = 7;
+
+// Dotted splitting needs four letters joined by single separators in the
+// glued text; in the raw text a glued space or tab may sit between any two
+// of them. This finds every such stretch (and a few harmless others).
+const DOTTED_SPLIT = /[A-Za-z][ \t]?[.\-_*][ \t]?[A-Za-z][ \t]?[.\-_*][ \t]?[A-Za-z][ \t]?[.\-_*][ \t]?[A-Za-z]/;
 
 // Kinds of ASCII characters as `normalizeText`'s patterns see them, in the
 // bits above the matcher's character class (which fits in 8 bits).
 const WHITESPACE = 1 << 8; // JavaScript's \s
 const SPACE_OR_TAB = 1 << 9;
 const BASE64 = 1 << 10;
-const LETTER = 1 << 11;
-const DOT_SEPARATOR = 1 << 12;
 const CLASS_MASK = 0xff;
 
 function kindsOf(c: number): number {
@@ -41,8 +46,6 @@ function kindsOf(c: number): number {
   if (/\s/.test(ch)) kind |= WHITESPACE;
   if (ch === ' ' || ch === '\t') kind |= SPACE_OR_TAB;
   if (/[A-Za-z0-9+/_-]/.test(ch)) kind |= BASE64;
-  if (/[A-Za-z]/.test(ch)) kind |= LETTER;
-  if (/[.\-_*]/.test(ch)) kind |= DOT_SEPARATOR;
   return kind;
 }
 
@@ -59,47 +62,59 @@ function tableFor(matcher: LiteralMatcher): Uint16Array {
   return table;
 }
 
-function isSpace(table: Uint16Array, text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  return c < 128 && ((table[c] as number) & WHITESPACE) !== 0;
-}
+// The text as bytes: reading a typed array is much cheaper per character than
+// charCodeAt, and encoding ASCII is a native copy. Reused between calls (the
+// scan is synchronous and keeps no reference to it once it returns).
+const encoder = new TextEncoder();
+let buffer = new Uint8Array(4096);
 
-/**
- * Whether the space or tab at `i` sits between two one-character tokens
- * ("x = y", "i g n o r e"): `normalizeText` glues such runs, removing it.
- */
-function isGlued(table: Uint16Array, text: string, i: number): boolean {
-  return i >= 1 && i + 1 < text.length
-    && !isSpace(table, text, i - 1) && !isSpace(table, text, i + 1)
-    && (i < 2 || isSpace(table, text, i - 2))
-    && (i + 2 >= text.length || isSpace(table, text, i + 2));
+/** The text's bytes, or undefined when it is not all ASCII (UTF-8 then needs more bytes than characters). */
+function asciiBytes(raw: string): Uint8Array | undefined {
+  if (buffer.length < raw.length) buffer = new Uint8Array(Math.max(raw.length, buffer.length * 2));
+  const view = buffer.subarray(0, raw.length);
+  const { read, written } = encoder.encodeInto(raw, view);
+  return read === raw.length && written === raw.length ? view : undefined;
 }
 
 export function scanPlainAscii(raw: string, matcher: LiteralMatcher): PlainScan | undefined {
+  const text = asciiBytes(raw);
+  if (text === undefined || DOTTED_SPLIT.test(raw)) return undefined;
   const table = tableFor(matcher);
   const { width, next, endStart, endList } = matcher;
   const found = new Uint8Array(matcher.literals.length);
+  const n = text.length;
   let state = 0;
   let encodedRun = 0;
-  let encodedCandidate = false;
-  // Length of the text's tail alternating letter, separator, letter…
-  let dotted = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c >= 0x80) return undefined;
-    const kind = table[c] as number;
-    if ((kind & SPACE_OR_TAB) !== 0 && isGlued(table, raw, i)) continue;
-
-    if ((kind & BASE64) === 0) encodedRun = 0;
-    else if (++encodedRun >= MIN_ENCODED_RUN) encodedCandidate = true;
-
-    if ((kind & LETTER) !== 0) dotted = dotted > 0 && dotted % 2 === 0 ? dotted + 1 : 1;
-    else if ((kind & DOT_SEPARATOR) !== 0) dotted = dotted % 2 === 1 ? dotted + 1 : 0;
-    else dotted = 0;
-    if (dotted >= DOTTED_SPLIT_LENGTH) return undefined;
-
-    state = next[state * width + (kind & CLASS_MASK)] as number;
-    for (let e = endStart[state] as number, end = endStart[state + 1] as number; e < end; e++) found[endList[e] as number] = 1;
+  let longestEncodedRun = 0;
+  // Whether the characters one and two back are whitespace (start of text counts as whitespace).
+  let spaceBack1 = true;
+  let spaceBack2 = true;
+  for (let i = 0; i < n; i++) {
+    const kind = table[text[i] as number] as number;
+    if ((kind & WHITESPACE) !== 0) {
+      // A space or tab between two one-character tokens ("x = y", "i g n o r e"):
+      // normalizeText glues the tokens, so the text reads on as if it were absent.
+      const glued = (kind & SPACE_OR_TAB) !== 0 && !spaceBack1 && spaceBack2 && i + 1 < n
+        && ((table[text[i + 1] as number] as number) & WHITESPACE) === 0
+        && (i + 2 >= n || ((table[text[i + 2] as number] as number) & WHITESPACE) !== 0);
+      spaceBack2 = spaceBack1;
+      spaceBack1 = true;
+      if (!glued) {
+        // Whitespace is in no literal and no base64 run: both restart.
+        state = 0;
+        encodedRun = 0;
+      }
+      continue;
+    }
+    spaceBack2 = spaceBack1;
+    spaceBack1 = false;
+    encodedRun = (kind & BASE64) !== 0 ? encodedRun + 1 : 0;
+    if (encodedRun > longestEncodedRun) longestEncodedRun = encodedRun;
+    const step = next[state * width + (kind & CLASS_MASK)] as number;
+    state = step >> 1;
+    if ((step & 1) !== 0) {
+      for (let e = endStart[state] as number, end = endStart[state + 1] as number; e < end; e++) found[endList[e] as number] = 1;
+    }
   }
-  return { found, encodedCandidate };
+  return { found, encodedCandidate: longestEncodedRun >= MIN_ENCODED_RUN };
 }
