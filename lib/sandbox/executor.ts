@@ -209,9 +209,13 @@ export class SandboxExecutor {
       kill();
     };
     const cap = this.options.limits.outputBytes;
+    let ended = false;
     const { done } = captureOutput(stream, cap, cap * FLOOD_FACTOR, () => {
       flooded = true;
       kill();
+    });
+    void done.then(() => {
+      ended = true;
     });
     return {
       output: { done, stream },
@@ -230,6 +234,8 @@ export class SandboxExecutor {
       timedOut: () => timedOut,
       cancelled: () => cancelled,
       flooded: () => flooded,
+      /** The output stream has closed: nothing in the container holds stdout or stderr any more. */
+      outputEnded: () => ended,
     };
   }
 

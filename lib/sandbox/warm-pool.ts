@@ -46,6 +46,8 @@ export class WarmPool {
   private readonly filling = new Map<SandboxLanguage, number>();
   private closed = false;
   private readonly removals = new Set<Promise<unknown>>();
+  /** Containers being started; close() waits for them and destroys them. */
+  private readonly starting = new Set<Promise<unknown>>();
   private runtime?: SandboxRuntime;
 
   constructor(
@@ -71,20 +73,25 @@ export class WarmPool {
     const jobs: Promise<void>[] = [];
     while (!this.closed && this.size(language) + (this.filling.get(language) ?? 0) < this.options.size) {
       this.filling.set(language, (this.filling.get(language) ?? 0) + 1);
-      jobs.push(
-        this.startOne(language)
-          .then((warm) => {
-            if (this.closed) return void this.executor.destroy(warm.container).catch(() => undefined);
-            const list = this.ready.get(language) ?? [];
-            list.push(warm);
-            this.ready.set(language, list);
-          })
-          .catch((err: unknown) => {
-            this.options.onError?.(err);
-            if (!this.closed) setTimeout(() => void this.refill(language), REFILL_RETRY_MS).unref();
-          })
-          .finally(() => this.filling.set(language, (this.filling.get(language) ?? 1) - 1)),
-      );
+      const job = this.startOne(language)
+        .then(async (warm) => {
+          if (this.closed) {
+            clearTimeout(warm.retire);
+            await this.executor.destroy(warm.container).catch((err: unknown) => this.options.onError?.(err));
+            return;
+          }
+          const list = this.ready.get(language) ?? [];
+          list.push(warm);
+          this.ready.set(language, list);
+        })
+        .catch((err: unknown) => {
+          this.options.onError?.(err);
+          if (!this.closed) setTimeout(() => void this.refill(language), REFILL_RETRY_MS).unref();
+        })
+        .finally(() => this.filling.set(language, (this.filling.get(language) ?? 1) - 1));
+      this.starting.add(job);
+      void job.finally(() => this.starting.delete(job));
+      jobs.push(job);
     }
     await Promise.all(jobs);
   }
@@ -173,9 +180,10 @@ export class WarmPool {
       watch.stop();
     }
     const durationMs = performance.now() - started;
-    // Whatever the exec left running (a grandchild holding stdout) dies with the container.
     const oomKilled = await containerOomKilled(container, exitCode);
-    await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+    // A process the run left behind (a grandchild holding stdout) keeps the stream open: it dies with the
+    // container now. Otherwise the output is complete and the container dies with its removal, after the result.
+    if (!watch.outputEnded()) await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
     const output = await settleOutput(watch.output);
     return {
       runId: request.runId,
@@ -200,6 +208,7 @@ export class WarmPool {
   /** Destroys every ready container; runs in flight finish and destroy their own. */
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.all([...this.starting]);
     const all = [...this.ready.values()].flat();
     this.ready.clear();
     for (const warm of all) clearTimeout(warm.retire);
@@ -233,9 +242,9 @@ async function execExit(exec: Docker.Exec, outputDone: Promise<unknown>): Promis
  * cgroup is asked for its oom_kill count (cgroup v1 or v2 file).
  */
 async function containerOomKilled(container: Docker.Container, exitCode: number): Promise<boolean> {
+  if (exitCode !== 137) return false;
   const info = (await container.inspect()) as { State?: { OOMKilled?: boolean } };
   if (info.State?.OOMKilled === true) return true;
-  if (exitCode !== 137) return false;
   try {
     const exec = await container.exec({
       Cmd: ['cat', '/sys/fs/cgroup/memory/memory.oom_control', '/sys/fs/cgroup/memory.events'],
