@@ -1,11 +1,14 @@
 import type Docker from 'dockerode';
+import type { PriceTable } from '../domain/llm/pricing.js';
 import type { BudgetController } from '../lib/budget/controller.js';
 import type { Db } from '../lib/db.js';
 import type { LlmProvider } from '../lib/llm/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import { createAgentCaller } from './agent-call.js';
 import { createBudgetActivities } from './budget.js';
 import { createDeveloperAgentActivities } from './developer-agent.js';
+import { createGovernanceActivities, type GovernanceDeps } from './governance.js';
 import { createSandboxProbeActivities } from './sandbox-probe.js';
 import { createSandboxActivities, type SandboxServices } from './sandbox.js';
 import { createTaskRecordActivities } from './task-records.js';
@@ -18,15 +21,21 @@ export interface ActivityDeps {
   budget: BudgetController;
   /** The sandbox executor, its warm pool and the per-tenant rate limiter (used by the sandbox queue only). */
   sandbox: SandboxServices;
+  /** How agent calls treat rejected answers and price their tokens. */
+  llmPolicy: { correctiveRetries: number; prices: PriceTable };
+  /** Deadlines of prompt updates (learning governance). */
+  governance: GovernanceDeps['governance'];
   logger?: Pick<Logger, 'error'>;
 }
 
 /** Every activity, built once per worker from its adapters; workflows import only the type. */
 export function createActivities(deps: ActivityDeps) {
+  const callAgent = createAgentCaller({ ...deps, ...deps.llmPolicy });
   return {
     ...createTaskRecordActivities(deps),
     ...createBudgetActivities(deps),
-    ...createDeveloperAgentActivities(deps),
+    ...createDeveloperAgentActivities({ db: deps.db, metrics: deps.metrics, callAgent }),
+    ...createGovernanceActivities(deps),
     ...createSandboxProbeActivities(deps),
     ...createSandboxActivities(deps),
   };

@@ -7,8 +7,11 @@ import { createTokenVerifier } from '../lib/tokens.js';
 import { registerAuth } from './auth.js';
 import type { ApiDeps } from './context.js';
 import { registerErrorHandler } from './error-handler.js';
+import { auditRoutes } from './routes/audit.js';
 import { budgetRoutes } from './routes/budgets.js';
+import { codecRoutes } from './routes/codec.js';
 import { healthRoutes } from './routes/health.js';
+import { promptRoutes } from './routes/prompts.js';
 import { RateLimiter } from './rate-limit.js';
 import { taskRoutes } from './routes/tasks.js';
 
@@ -94,6 +97,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   await app.register(taskRoutes(deps));
   await app.register(budgetRoutes(deps));
+  await app.register(auditRoutes(deps));
+  await app.register(promptRoutes(deps));
+  await app.register(codecRoutes(deps));
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

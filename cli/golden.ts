@@ -4,11 +4,12 @@ import type { Command } from './command.js';
 import { auditCommand } from './commands/audit.js';
 import { budgetCommand } from './commands/budget.js';
 import { doctorCommand } from './commands/doctor.js';
+import { promptCommand } from './commands/prompt.js';
 import { stackCommand } from './commands/stack.js';
 import { taskCommand } from './commands/task.js';
 import { tokenCommand } from './commands/token.js';
 
-const COMMANDS: Command[] = [stackCommand, doctorCommand, tokenCommand, taskCommand, budgetCommand, auditCommand];
+const COMMANDS: Command[] = [stackCommand, doctorCommand, tokenCommand, taskCommand, budgetCommand, promptCommand, auditCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -28,6 +28,8 @@ export const FAILURE_TYPES = {
    * flag (a 401 or 400 is permanent) and the server's retry-after as delay.
    */
   LlmProviderError: { retryable: true },
+  /** A prompt update's state does not allow the decision (approving a rejected or expired update…). */
+  PromptUpdateStateError: { retryable: false },
   /** A referenced record (task, solution) does not exist. */
   NotFoundError: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;

@@ -25,6 +25,9 @@ export const METRICS = {
   httpRequests: 'http_requests_total',
   apiRateLimitDecisions: 'api_rate_limit_decisions_total',
   llmTokens: 'llm_tokens_total',
+  llmCost: 'llm_cost_usd_total',
+  promptApprovalsPending: 'prompt_approvals_pending',
+  promptApprovalOverdue: 'prompt_approval_overdue_total',
   llmRequestDuration: 'llm_request_duration_seconds',
   activityExecutions: 'golden_activity_executions_total',
 } as const;

@@ -20,6 +20,8 @@ export const PERMISSIONS = [
   'breaker:read',
   'breaker:reset',
   'audit:read',
+  // Decrypting workflow payloads crosses tenants (the codec protocol carries no tenant): admins only.
+  'payload:decode',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

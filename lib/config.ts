@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BUDGET_PERIODS } from '../domain/budget.js';
+import { PriceTable } from '../domain/llm/pricing.js';
+import { describeZodError } from '../domain/validation.js';
+import { TOKEN_DEFAULTS } from '../domain/identity-secrets.js';
 import { SANDBOX_IMAGE_TAG } from '../domain/sandbox.js';
 import { parseByteSize } from '../domain/sandbox-limits.js';
 import { parseRateLimit } from '../domain/sandbox-rate-limit.js';
-import { TOKEN_DEFAULTS } from '../domain/identity-secrets.js';
 import { readEnvFile } from './env-file.js';
+import { parsePayloadKeys } from './payload-codec.js';
 import { projectRoot } from './paths.js';
 
 const bool = z
@@ -95,6 +98,45 @@ export const ConfigSchema = z.object({
   LLM_JSON_MODE: bool.default(true),
   /** Delay of the scripted provider's answers, to behave like a real model in demos and durability tests. */
   SCRIPTED_LLM_LATENCY_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).max(600_000).default(0),
+  /**
+   * AES-256-GCM keys of Temporal payloads, `kid:64-hex[,kid:64-hex…]`: the first encrypts, all decrypt
+   * (rotate by putting a new key first). `golden stack up` generates one for the local stack.
+   */
+  PAYLOAD_ENCRYPTION_KEYS: z.string({ message: 'is required' }).transform((spec, ctx) => {
+    try {
+      return parsePayloadKeys(spec);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  /** How long a prompt update may wait for a human, or for its role's limit and cooldown, before it expires. */
+  PROMPT_APPROVAL_TTL_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(90 * 86_400).default(7 * 86_400),
+  /** Waiting longer than this for approval raises the seed's warning. */
+  PROMPT_APPROVAL_WARN_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(90 * 86_400).default(86_400),
+  /** How often a waiting prompt update asks the database again (psql approvals, ended cooldowns). */
+  PROMPT_RECHECK_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(86_400).default(60),
+  /** How many times a rejected answer is asked again with a correction before the call fails for good. */
+  LLM_CORRECTIVE_RETRIES: z.coerce.number({ message: 'must be a number' }).int().min(0).max(10).default(2),
+  /** JSON: model → USD per million tokens, e.g. {"gpt-4o-mini":{"prompt":0.15,"completion":0.6}}; unpriced models report no cost. */
+  LLM_PRICES: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of model → {"prompt": n, "completion": n}' });
+        return z.NEVER;
+      }
+      const parsed = PriceTable.safeParse(value);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: `must be a JSON object of model → {"prompt": n, "completion": n}: ${describeZodError(parsed.error)}` });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
 
   /** The sandbox image (`golden stack up` builds the default from Debian packages; production pulls its own build of sandbox/Dockerfile). */
   SANDBOX_IMAGE: z.string().min(1).default(SANDBOX_IMAGE_TAG),

@@ -139,13 +139,16 @@ export interface PromptUpdateRow {
   expiresAt: string;
 }
 
-export async function listPromptUpdates(db: Db, filter: { statuses?: readonly PromptUpdateStatus[]; role?: AgentRole; limit?: number } = {}): Promise<PromptUpdateRow[]> {
+export async function listPromptUpdates(
+  db: Db,
+  filter: { id?: string; statuses?: readonly PromptUpdateStatus[]; role?: AgentRole; limit?: number } = {},
+): Promise<PromptUpdateRow[]> {
   const { rows } = await db.query(
     `SELECT id, agent_role, status, reason, source, proposed_by, base_version, applied_version, decided_by, decision_comment, created_at, expires_at
      FROM prompt_updates
-     WHERE ($1::text[] IS NULL OR status = ANY($1)) AND ($2::text IS NULL OR agent_role = $2)
+     WHERE ($1::text[] IS NULL OR status = ANY($1)) AND ($2::text IS NULL OR agent_role = $2) AND ($4::text IS NULL OR id = $4)
      ORDER BY created_at DESC LIMIT $3`,
-    [filter.statuses ?? null, filter.role ?? null, filter.limit ?? 50],
+    [filter.statuses ?? null, filter.role ?? null, filter.limit ?? 50, filter.id ?? null],
   );
   return rows.map((r) => ({
     id: r.id,

@@ -49,6 +49,18 @@ export function createMetrics(service: string) {
       labelNames: ['tenant', 'role', 'model', 'kind'] as const,
       registers: [registry],
     }),
+    llmCost: new Counter({
+      name: METRICS.llmCost,
+      help: 'Cost of LLM calls in US dollars from the LLM_PRICES table, by tenant, agent role and model (unpriced models are not counted)',
+      labelNames: ['tenant', 'role', 'model'] as const,
+      registers: [registry],
+    }),
+    promptApprovalOverdue: new Counter({
+      name: METRICS.promptApprovalOverdue,
+      help: 'Prompt updates still waiting for approval after PROMPT_APPROVAL_WARN_SECONDS (the seed\'s "approval pending > 24h" warning)',
+      labelNames: ['role'] as const,
+      registers: [registry],
+    }),
     llmValidationFailures: new Counter({
       name: METRICS.llmValidationFailures,
       help: 'LLM answers (or the inputs to them) rejected by the security layer, by agent role and reason',

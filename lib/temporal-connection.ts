@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Connection, Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config.js';
+import { payloadDataConverter } from './payload-codec.js';
 
 type TemporalConfig = Pick<
   Config,
@@ -14,6 +15,8 @@ type TemporalConfig = Pick<
   | 'TEMPORAL_TLS_SERVER_NAME'
   | 'TEMPORAL_API_KEY'
 >;
+
+type ClientConfig = TemporalConfig & Pick<Config, 'PAYLOAD_ENCRYPTION_KEYS'>;
 
 /** Connection options shared by clients and workers: plain on loopback, TLS/mTLS and API key in production. */
 function connectionOptions(config: TemporalConfig) {
@@ -31,9 +34,10 @@ function connectionOptions(config: TemporalConfig) {
   return { address: config.TEMPORAL_ADDRESS, tls, apiKey: config.TEMPORAL_API_KEY };
 }
 
-export async function connectClient(config: TemporalConfig): Promise<Client> {
+/** A client whose payloads are encrypted on the way to Temporal and decrypted on the way back. */
+export async function connectClient(config: ClientConfig): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(config));
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config.PAYLOAD_ENCRYPTION_KEYS) });
 }
 
 export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {

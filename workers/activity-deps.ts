@@ -53,6 +53,12 @@ export function createActivityDeps(
     logger,
     breakers,
     llm: createLlmProvider(config, breakers),
+    llmPolicy: { correctiveRetries: config.LLM_CORRECTIVE_RETRIES, prices: config.LLM_PRICES },
+    governance: {
+      approvalTtlSeconds: config.PROMPT_APPROVAL_TTL_SECONDS,
+      warnAfterSeconds: config.PROMPT_APPROVAL_WARN_SECONDS,
+      recheckSeconds: config.PROMPT_RECHECK_SECONDS,
+    },
     docker,
     sandbox,
     async close() {

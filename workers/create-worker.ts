@@ -1,5 +1,6 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps, type Activities } from '../activities/index.js';
+import { payloadDataConverter, type PayloadKeys } from '../lib/payload-codec.js';
 import { taskQueueName, type TaskQueueName } from '../domain/task-queues.js';
 import { instrumentActivities } from './instrument.js';
 import { QUEUE_LAYOUT } from './queue-layout.js';
@@ -12,6 +13,8 @@ export interface QueueWorkerOptions {
   taskQueuePrefix: string;
   shutdownGraceSeconds?: number;
   deps: ActivityDeps;
+  /** Payload encryption keys: workers encrypt what they send to Temporal and decrypt what they get. */
+  payloadKeys: PayloadKeys;
   /** Tests pass activity overrides to exercise one branch; production never does. */
   activityOverrides?: Partial<Activities>;
 }
@@ -27,6 +30,7 @@ export async function createQueueWorker(opts: QueueWorkerOptions): Promise<Worke
     taskQueue: taskQueueName(opts.queue, opts.taskQueuePrefix),
     ...(layout.workflows ? workflowSource() : {}),
     activities,
+    dataConverter: payloadDataConverter(opts.payloadKeys),
     shutdownGraceTime: `${opts.shutdownGraceSeconds ?? 0}s`,
   });
 }

@@ -19,6 +19,7 @@ export const QUEUE_LAYOUT: Record<TaskQueueName, { workflows: boolean; activitie
     ],
   },
   'peer-hub': { workflows: true, activities: [] },
-  supervisor: { workflows: true, activities: [] },
+  // Human decisions wait here: prompt approvals now, escalations with the pipeline.
+  supervisor: { workflows: true, activities: ['proposePromptUpdate', 'recheckPromptUpdate', 'decidePromptUpdate', 'reportOverduePromptApproval'] },
   sandbox: { workflows: false, activities: ['probeSandboxRuntime', 'runSandbox'] },
 };

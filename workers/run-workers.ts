@@ -2,6 +2,7 @@ import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { TaskQueueName } from '../domain/task-queues.js';
 import { loadConfig } from '../lib/config.js';
 import { registerBudgetGauges } from '../lib/budget/gauges.js';
+import { registerGovernanceGauges } from '../lib/governance-gauges.js';
 import { registerBreakerGauge } from '../lib/circuit-breaker.js';
 import { startMetricsServer } from '../lib/http-metrics-server.js';
 import { createLogger } from '../lib/logger.js';
@@ -31,6 +32,7 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
   const metrics = createMetrics(service);
   const deps = createActivityDeps(config, metrics, logger);
   registerBudgetGauges(metrics.registry, deps.db);
+  registerGovernanceGauges(metrics.registry, deps.db);
   registerBreakerGauge(metrics.registry, deps.breakers);
   const connection = await connectWorker(config);
   if (queues.includes('sandbox')) {
@@ -52,7 +54,7 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
   }
   const workers = await Promise.all(
     queues.map((queue) =>
-      createQueueWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, queue, taskQueuePrefix: config.TEMPORAL_TASK_QUEUE_PREFIX, shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS, deps }),
+      createQueueWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, queue, taskQueuePrefix: config.TEMPORAL_TASK_QUEUE_PREFIX, shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS, deps, payloadKeys: config.PAYLOAD_ENCRYPTION_KEYS }),
     ),
   );
   const server = await startMetricsServer({

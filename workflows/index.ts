@@ -3,3 +3,4 @@ export { TaskWorkflow } from './task-workflow.js';
 export { SystemProbeWorkflow } from './system-probe-workflow.js';
 export { BudgetSweepWorkflow, BudgetReconcileWorkflow } from './budget-maintenance-workflows.js';
 export { SandboxRunWorkflow } from './sandbox-step.js';
+export { PromptApprovalWorkflow } from './prompt-approval-workflow.js';

@@ -16,6 +16,7 @@ export interface StackEnv {
   JWT_SECRET: string;
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
+  PAYLOAD_ENCRYPTION_KEYS: string;
   API_PORT: string;
   API_URL: string;
   WORKER_METRICS_PORT: string;
@@ -44,6 +45,8 @@ export function buildStackEnv(state: StackState, temporalCli: string, dockerHost
     JWT_SECRET: state.secrets.jwtSecret,
     JWT_ISSUER: 'golden-dev',
     JWT_AUDIENCE: 'golden-api',
+    // One dev key, generated at the first `up` and kept: histories written with it stay readable.
+    PAYLOAD_ENCRYPTION_KEYS: `dev1:${state.secrets.payloadKey}`,
     API_PORT: String(ports.api),
     API_URL: `http://127.0.0.1:${ports.api}`,
     WORKER_METRICS_PORT: String(ports.workerMetrics),

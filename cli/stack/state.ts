@@ -15,7 +15,7 @@ const secret = z.string().regex(/^[0-9a-f]{32,}$/);
 
 const StackStateSchema = z.object({
   ports: z.object(Object.fromEntries(PORT_KEYS.map((k) => [k, port])) as Record<PortKey, typeof port>),
-  secrets: z.object({ postgresPassword: secret, redisPassword: secret, jwtSecret: secret }),
+  secrets: z.object({ postgresPassword: secret, redisPassword: secret, jwtSecret: secret, payloadKey: secret }),
 });
 export type StackState = z.infer<typeof StackStateSchema>;
 
@@ -30,6 +30,7 @@ const StoredStateSchema = z.object({
       postgresPassword: secret.optional().catch(undefined),
       redisPassword: secret.optional().catch(undefined),
       jwtSecret: secret.optional().catch(undefined),
+      payloadKey: secret.optional().catch(undefined),
     })
     .catch({}),
 });
@@ -71,6 +72,7 @@ export class StackStateStore {
         postgresPassword: old.secrets.postgresPassword ?? hex(24),
         redisPassword: old.secrets.redisPassword ?? hex(24),
         jwtSecret: old.secrets.jwtSecret ?? hex(32),
+        payloadKey: old.secrets.payloadKey ?? hex(32),
       },
     });
     const store = new StackStateStore(file, state);

@@ -90,6 +90,8 @@ export async function ensureTemporal(ctx: StackContext, bin: string): Promise<vo
             '--ip', '127.0.0.1',
             '--port', String(port),
             '--ui-port', String(uiPort),
+            // The Web UI decodes encrypted payloads through the API, for users the API lets decode.
+            '--ui-codec-endpoint', `http://127.0.0.1:${store.state.ports.api}/codec`,
             '--namespace', TEMPORAL_NAMESPACE,
             '--log-format', 'json',
             '--log-level', 'warn',

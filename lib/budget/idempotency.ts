@@ -98,7 +98,9 @@ export class IdempotencyStore {
         }
         await this.opts.onPhase?.('ledger-done', key);
         const body = executed.store ? JSON.stringify({ paramsHash, answer: executed.answer } satisfies Stored<T>) : '';
-        await this.finish(responseKey, lockKey, owner, body, executed.tenantId ? tenantCacheKey(executed.tenantId) : '');
+        // Not awaited: this connection runs commands in order, so our own next look at the key already
+        // sees the answer, and a crash before it lands only leaves a marker that lapses into a ledger replay.
+        void this.finish(responseKey, lockKey, owner, body, executed.tenantId ? tenantCacheKey(executed.tenantId) : '');
         return { answer: executed.answer, replayed: false };
       }
       // Another caller holds the marker: wait for its answer, or for the marker to lapse.

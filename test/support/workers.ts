@@ -34,7 +34,7 @@ export async function createTestWorkers(config: Config, queues: TaskQueueName[],
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const workers = await Promise.all(
     queues.map((queue) =>
-      createQueueWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, queue, taskQueuePrefix: config.TEMPORAL_TASK_QUEUE_PREFIX, deps, activityOverrides }),
+      createQueueWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, queue, taskQueuePrefix: config.TEMPORAL_TASK_QUEUE_PREFIX, deps, activityOverrides, payloadKeys: config.PAYLOAD_ENCRYPTION_KEYS }),
     ),
   );
   const running = Promise.all(workers.map((w) => w.run()));

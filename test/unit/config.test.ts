@@ -9,6 +9,7 @@ const base = {
   DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
   REDIS_URL: 'redis://127.0.0.1:6379/0',
   JWT_SECRET: 'x'.repeat(32),
+  PAYLOAD_ENCRYPTION_KEYS: `k1:${'ab'.repeat(32)}`,
 };
 
 describe('config', () => {
