@@ -64,14 +64,18 @@ function tableFor(matcher: LiteralMatcher): Uint16Array {
 
 // The text as bytes: reading a typed array is much cheaper per character than
 // charCodeAt, and encoding ASCII is a native copy. Reused between calls (the
-// scan is synchronous and keeps no reference to it once it returns).
+// scan is synchronous and keeps no reference to it once it returns), up to a
+// size worth keeping; a larger text gets a buffer of its own.
 const encoder = new TextEncoder();
-let buffer = new Uint8Array(4096);
+const SHARED_BUFFER_LIMIT = 256 * 1024;
+let shared = new Uint8Array(4096);
 
 /** The text's bytes, or undefined when it is not all ASCII (UTF-8 then needs more bytes than characters). */
 function asciiBytes(raw: string): Uint8Array | undefined {
-  if (buffer.length < raw.length) buffer = new Uint8Array(Math.max(raw.length, buffer.length * 2));
-  const view = buffer.subarray(0, raw.length);
+  if (shared.length < raw.length && raw.length <= SHARED_BUFFER_LIMIT) {
+    shared = new Uint8Array(Math.min(Math.max(raw.length, shared.length * 2), SHARED_BUFFER_LIMIT));
+  }
+  const view = shared.length >= raw.length ? shared.subarray(0, raw.length) : new Uint8Array(raw.length);
   const { read, written } = encoder.encodeInto(raw, view);
   return read === raw.length && written === raw.length ? view : undefined;
 }

@@ -169,7 +169,10 @@ export function ruleTriggerMatcher(): LiteralMatcher {
 }
 
 function triggered(ruleIndex: number, found: Uint8Array): boolean {
-  return (ruleTriggers[ruleIndex] ?? []).every((group) => group.some((literal) => found[literal] === 1));
+  for (const group of ruleTriggers[ruleIndex] ?? []) {
+    if (!group.some((literal) => found[literal] === 1)) return false;
+  }
+  return true;
 }
 
 /**
@@ -179,7 +182,11 @@ function triggered(ruleIndex: number, found: Uint8Array): boolean {
  */
 export function anyRuleTriggered(found: Uint8Array, includeDangerous: boolean): boolean {
   ruleTriggerMatcher();
-  return RULES.some((rule, i) => (includeDangerous || rule.category !== 'dangerous-payload') && triggered(i, found));
+  for (let i = 0; i < RULES.length; i++) {
+    if (!includeDangerous && RULES[i]?.category === 'dangerous-payload') continue;
+    if (triggered(i, found)) return true;
+  }
+  return false;
 }
 
 export function matchRules(text: string, includeDangerous: boolean): InjectionSignal[] {
