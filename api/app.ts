@@ -13,6 +13,7 @@ import { codecRoutes } from './routes/codec.js';
 import { healthRoutes } from './routes/health.js';
 import { promptRoutes } from './routes/prompts.js';
 import { RateLimiter } from './rate-limit.js';
+import { ErrorBody } from './routes/shared.js';
 import { taskRoutes } from './routes/tasks.js';
 
 /** One row of the route table: what a route needs. Tests build the RBAC matrix from it. */
@@ -45,8 +46,23 @@ export function declareRouteTable(app: FastifyInstance): RouteEntry[] {
       if (!permission && !isPublic) throw new Error(`route ${method} ${route.url} declares no permission: add config: { permission } (or public: true for probes)`);
       routeTable.push({ method, url: route.url, permission, public: isPublic });
     }
+    if (permission) documentProblemAnswers(route.schema);
   });
   return routeTable;
+}
+
+/**
+ * Every protected route can answer 401, 403, 429 and 500, and one with
+ * input 400 (and with a body 413 and 415), whatever its own schema lists:
+ * they are added here, so the API document shows every answer a client can get.
+ */
+function documentProblemAnswers(schema: { response?: unknown; body?: unknown; querystring?: unknown; params?: unknown } | undefined): void {
+  if (!schema) return;
+  const response = (schema.response ??= {}) as Record<string, unknown>;
+  const statuses = [401, 403, 429, 500];
+  if (schema.body || schema.querystring || schema.params) statuses.push(400);
+  if (schema.body) statuses.push(413, 415);
+  for (const status of statuses) response[status] ??= ErrorBody;
 }
 
 /**

@@ -93,5 +93,11 @@ describe('API errors as problem+json', () => {
   it('publishes the problem shape in the OpenAPI document', async () => {
     const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     assert.deepEqual(Object.keys(doc.components.schemas.Problem.properties).sort(), ['code', 'detail', 'errors', 'instance', 'message', 'requestId', 'status', 'title', 'type']);
+    for (const [path, methods] of Object.entries<Record<string, { security?: unknown; responses: Record<string, unknown> }>>(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        if (!op.security) continue;
+        for (const status of ['401', '403', '429', '500']) assert.ok(op.responses[status], `${method.toUpperCase()} ${path} documents ${status}`);
+      }
+    }
   });
 });
