@@ -31,9 +31,10 @@ export const ROLES = {
   admin: { requestsPerMinute: 100, permissions: PERMISSIONS },
   operator: {
     requestsPerMinute: 50,
-    permissions: [...READ_ONLY, 'task:create', 'task:cancel', 'escalation:resolve', 'dlq:redrive', 'breaker:reset'],
+    permissions: [...READ_ONLY, 'task:create', 'task:cancel', 'escalation:resolve', 'dlq:redrive', 'breaker:reset', 'prompt:propose'],
   },
-  developer: { requestsPerMinute: 30, permissions: [...READ_ONLY.filter((p) => p !== 'audit:read'), 'task:create', 'prompt:propose'] },
+  // Not prompt:propose: prompts are shared by every tenant's agents, so only staff may change them.
+  developer: { requestsPerMinute: 30, permissions: [...READ_ONLY.filter((p) => p !== 'audit:read'), 'task:create'] },
   observer: { requestsPerMinute: 20, permissions: READ_ONLY.filter((p) => p !== 'audit:read') },
 } as const satisfies Record<string, { requestsPerMinute: number; permissions: readonly Permission[] }>;
 

@@ -16,6 +16,7 @@ let apiUrl: string;
 let workers: TestWorkers;
 let adminToken: string;
 let developerToken: string;
+let operatorToken: string;
 
 const golden = (args: string[], token: string) => runGolden(args, { API_URL: apiUrl, GOLDEN_TOKEN: token });
 const status = async (id: string) => JSON.parse((await golden(['prompt', 'show', id], adminToken)).stdout).status as string;
@@ -28,6 +29,7 @@ describe('prompt governance through the API and `golden prompt`', () => {
     workers = await createTestWorkers(config, ['supervisor']);
     adminToken = await api.token('admin', tenant, 'ada');
     developerToken = await api.token('developer', tenant, 'dev');
+    operatorToken = await api.token('operator', tenant, 'olga');
   });
   after(async () => {
     for (const role of ['security', 'reviewer'] as const) await resetRole(workers.db, role);
@@ -38,9 +40,12 @@ describe('prompt governance through the API and `golden prompt`', () => {
     for (const role of ['security', 'reviewer'] as const) await resetRole(workers.db, role);
   });
 
-  it('a developer proposes, cannot approve; an admin approves; the role uses the new version; rollback restores', async () => {
+  it('an operator proposes, cannot approve (a developer cannot even propose); an admin approves; the role uses the new version; rollback restores', async () => {
     const id = uniqueId('pu');
-    const proposed = await golden(['prompt', 'propose', '--role', 'security', '--body', 'Also check licences.', '--reason', 'missed a GPL file', '--id', id], developerToken);
+    const byDeveloper = await golden(['prompt', 'propose', '--role', 'security', '--body', 'x', '--reason', 'y'], developerToken);
+    assert.notEqual(byDeveloper.code, 0, 'prompts are shared by every tenant: developers may not change them');
+    assert.match(byDeveloper.stderr, /403|prompt:propose/);
+    const proposed = await golden(['prompt', 'propose', '--role', 'security', '--body', 'Also check licences.', '--reason', 'missed a GPL file', '--id', id], operatorToken);
     assert.equal(proposed.code, 0, proposed.stderr);
     assert.deepEqual(JSON.parse(proposed.stdout), { updateId: id, workflowId: promptWorkflowId(id), created: true });
     await waitFor('the update to wait for approval', async () => ((await status(id)) === 'pending_approval' ? true : undefined), 15_000, 200);
@@ -48,7 +53,7 @@ describe('prompt governance through the API and `golden prompt`', () => {
     const pending = JSON.parse((await golden(['prompt', 'list', '--status', 'pending_approval', '--role', 'security'], developerToken)).stdout);
     assert.ok(pending.updates.some((u: { id: string }) => u.id === id));
 
-    const refused = await golden(['prompt', 'approve', id], developerToken);
+    const refused = await golden(['prompt', 'approve', id], operatorToken);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /403|prompt:approve/);
 
@@ -58,8 +63,9 @@ describe('prompt governance through the API and `golden prompt`', () => {
     assert.deepEqual(JSON.parse(approved.stdout), { updateId: id, status: 'applied' });
     const now = JSON.parse((await golden(['prompt', 'current', '--role', 'security'], adminToken)).stdout);
     assert.equal(now.body, 'Also check licences.');
-    assert.equal(now.version, before.version + 1);
     const shown = JSON.parse((await golden(['prompt', 'show', id], adminToken)).stdout);
+    assert.ok(now.version > before.version, 'a new version, numbered after every earlier one (rolled-back ones too)');
+    assert.equal(shown.appliedVersion, now.version);
     assert.equal(shown.decidedBy, 'ada', 'the decider is the verified actor of the token');
 
     const again = await golden(['prompt', 'approve', id], adminToken);

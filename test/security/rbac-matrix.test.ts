@@ -49,7 +49,17 @@ const REACH: Record<string, (o: OwnerObjects) => Reach> = {
 };
 
 /** Routes whose path parameter names no tenant's object, each with the reason. */
-const NOT_TENANT_OBJECTS: Record<string, string> = {};
+// Agent prompts and their updates belong to the platform, not to a tenant: every tenant's agents use them.
+const PLATFORM_PROMPTS = 'agent prompts are platform-wide; proposing and deciding them is restricted to staff roles instead';
+const NOT_TENANT_OBJECTS: Record<string, string> = {
+  'GET /prompts/updates/:id': PLATFORM_PROMPTS,
+  'HEAD /prompts/updates/:id': PLATFORM_PROMPTS,
+  'POST /prompts/updates/:id/approve': PLATFORM_PROMPTS,
+  'POST /prompts/updates/:id/reject': PLATFORM_PROMPTS,
+  'GET /prompts/:role': PLATFORM_PROMPTS,
+  'HEAD /prompts/:role': PLATFORM_PROMPTS,
+  'POST /prompts/:role/rollback': PLATFORM_PROMPTS,
+};
 
 const config = testConfig();
 let api: TestApi;
