@@ -26,6 +26,8 @@ export interface ContainerSpecInput {
   command: string[];
   env: Record<string, string>;
   labels: Record<string, string>;
+  /** The main process's user: the run's (SANDBOX_USER) unless a warm container's idle process. */
+  user?: string;
 }
 
 /**
@@ -39,7 +41,7 @@ export function containerSpec(input: ContainerSpecInput) {
     Image: input.image,
     Cmd: input.command,
     Env: Object.entries({ ...baseEnv(), ...input.env }).map(([k, v]) => `${k}=${v}`),
-    User: SANDBOX_USER,
+    User: input.user ?? SANDBOX_USER,
     WorkingDir: SANDBOX_CODE_DIR,
     Hostname: 'sandbox',
     Labels: { [SANDBOX_LABELS.marker]: '1', ...input.labels },

@@ -14,6 +14,12 @@ export const SANDBOX_CODE_DIR = '/code';
 /** The unprivileged user every run is (Debian's nobody:nogroup). */
 export const SANDBOX_USER = '65534:65534';
 
+/**
+ * The user of a warm container's idle main process: not the run's user, so
+ * the run can neither signal nor ptrace it (no capabilities, another uid).
+ */
+export const SANDBOX_IDLE_USER = '65533:65533';
+
 export const SANDBOX_LANGUAGES = ['python', 'javascript'] as const;
 export type SandboxLanguage = (typeof SANDBOX_LANGUAGES)[number];
 

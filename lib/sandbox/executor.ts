@@ -76,8 +76,16 @@ export class SandboxExecutor {
   }
 
   /** Creates (not starts) a container with every limit, the code in /code, containment verified. */
-  async create(request: Pick<SandboxRunRequest, 'language' | 'files' | 'runId' | 'env'>, command: string[], runtime: SandboxRuntime, lifetimeMs: number, extraLabels: Record<string, string> = {}): Promise<PreparedContainer> {
+  async create(
+    request: Pick<SandboxRunRequest, 'language' | 'files' | 'runId' | 'env'>,
+    command: string[],
+    runtime: SandboxRuntime,
+    lifetimeMs: number,
+    extraLabels: Record<string, string> = {},
+    user?: string,
+  ): Promise<PreparedContainer> {
     const spec = containerSpec({
+      user,
       image: this.options.image,
       runtime,
       language: request.language,

@@ -4,6 +4,7 @@ import {
   baseEnv,
   defaultCommand,
   SANDBOX_CODE_DIR,
+  SANDBOX_IDLE_USER,
   SANDBOX_LABELS,
   SANDBOX_LANGUAGES,
   SANDBOX_USER,
@@ -115,9 +116,14 @@ export class WarmPool {
 
   private async startOne(language: SandboxLanguage): Promise<WarmContainer> {
     const runtime = this.runtime ?? (await this.executor.resolveRuntime(this.options.runtime));
-    const prepared = await this.executor.create({ language, files: [], runId: `warm-${language}` }, IDLE_COMMAND, runtime, this.options.maxAgeMs, {
-      [SANDBOX_LABELS.pool]: '1',
-    });
+    const prepared = await this.executor.create(
+      { language, files: [], runId: `warm-${language}` },
+      IDLE_COMMAND,
+      runtime,
+      this.options.maxAgeMs,
+      { [SANDBOX_LABELS.pool]: '1' },
+      SANDBOX_IDLE_USER,
+    );
     try {
       await prepared.container.start();
     } catch (err) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { containerSpec } from '../../domain/sandbox-limits.js';
-import { SANDBOX_LABELS, type SandboxRunRequest } from '../../domain/sandbox.js';
+import { SANDBOX_IDLE_USER, SANDBOX_LABELS, type SandboxRunRequest } from '../../domain/sandbox.js';
 import { createDocker } from '../../lib/docker.js';
 import { createSandboxExecutor, sandboxLimits } from '../../lib/sandbox/from-config.js';
 import { WarmPool } from '../../lib/sandbox/warm-pool.js';
@@ -46,7 +46,8 @@ describe('warm pool', () => {
     for (const c of containers) {
       const info = (await docker.getContainer(c.Id).inspect()) as unknown as { State: { Running: boolean }; HostConfig: typeof want; Config: { User: string } };
       assert.equal(info.State.Running, true);
-      assert.equal(info.Config.User, '65534:65534');
+      // The idle main process is another user than the run, which the launcher is.
+      assert.equal(info.Config.User, SANDBOX_IDLE_USER);
       for (const key of ['NetworkMode', 'ReadonlyRootfs', 'Memory', 'MemorySwap', 'NanoCpus', 'PidsLimit', 'CapDrop', 'SecurityOpt'] as const) {
         assert.deepEqual(info.HostConfig[key], want[key], key);
       }
@@ -59,6 +60,7 @@ describe('warm pool', () => {
     const first = await pool.run(request({ files: [{ path: 'a.py', content: 'import os\nprint(os.getuid(), os.getcwd())\nopen("/tmp/mark", "w").write("x")\n' }], command: ['python3', 'a.py'] }));
     assert.ok(first?.warm);
     assert.equal(first.stdout.trim(), '65534 /code');
+    assert.equal(first.exitCode, 0, first.stderr);
     // A second run never sees the first one's files: it gets another container.
     const second = await pool.run(request({ command: ['sh', '-c', 'ls /code; cat /tmp/mark 2>&1 || true'] }));
     assert.ok(second?.warm);

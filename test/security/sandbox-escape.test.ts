@@ -3,18 +3,20 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { SANDBOX_LABELS, type SandboxExecution, type SandboxLanguage, type SandboxRuntime } from '../../domain/sandbox.js';
 import { createDocker } from '../../lib/docker.js';
 import { projectRoot } from '../../lib/paths.js';
 import { createSandboxExecutor } from '../../lib/sandbox/from-config.js';
 import { engineRuntimes, sandboxRuntimesOf } from '../../lib/sandbox/runtime.js';
+import { WarmPool } from '../../lib/sandbox/warm-pool.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
 
 /**
- * Real programs that try to get out of the sandbox, each run in a fresh
- * hardened container under every runtime the engine has (runsc, runc), each
- * asserted contained. Programs live in sandbox-programs/ and print one
+ * Real programs that try to get out of the sandbox, each run under every
+ * runtime the engine has (runsc, runc), in a fresh hardened container and in
+ * a warm pool's container, each asserted contained. Programs live in sandbox-programs/ and print one
  * CONTAINED or ESCAPED line per attempt; network programs refuse to send
  * anything if the container has any route besides loopback.
  */
@@ -32,7 +34,8 @@ let listenerPort = 0;
 let listenerConnections = 0;
 let sentinel: ReturnType<typeof spawn>;
 let volumesBefore: Set<string>;
-const table: Array<{ name: string; runtime: SandboxRuntime; outcome: string }> = [];
+const table: Array<{ name: string; runtime: SandboxRuntime; mode: string; outcome: string }> = [];
+const pools = new Map<SandboxRuntime, WarmPool>();
 
 interface EscapeCase {
   name: string;
@@ -177,21 +180,28 @@ const CASES: EscapeCase[] = [
   { name: 'loading a kernel module', file: 'kernel_module.py', check: contained },
 ];
 
-async function runCase(c: EscapeCase, runtime: SandboxRuntime): Promise<SandboxExecution> {
+type Mode = 'cold' | 'warm';
+
+/** A cold run gets a fresh container; a warm run takes a started one from a pool of this runtime. */
+async function runCase(c: EscapeCase, runtime: SandboxRuntime, mode: Mode): Promise<SandboxExecution> {
   const files = c.file ? [probe, program(c.file)] : [];
   const command = c.command ?? (c.file?.endsWith('.sh') ? ['sh', c.file] : ['python3', c.file as string]);
-  return executor.run(
-    {
-      tenantId: 'escape-suite',
-      runId: uniqueId('escape'),
-      language: c.language ?? 'python',
-      files,
-      command,
-      env: { HOST_PORT: String(listenerPort), HOST_PID: String(process.pid), SENTINEL_PID: String(sentinel.pid) },
-      timeoutMs: c.timeoutMs ?? 20_000,
-    },
-    { runtime },
-  );
+  const request = {
+    tenantId: 'escape-suite',
+    runId: uniqueId('escape'),
+    language: c.language ?? ('python' as const),
+    files,
+    command,
+    env: { HOST_PORT: String(listenerPort), HOST_PID: String(process.pid), SENTINEL_PID: String(sentinel.pid) },
+    timeoutMs: c.timeoutMs ?? 20_000,
+  };
+  if (mode === 'cold') return executor.run(request, { runtime });
+  const pool = pools.get(runtime)!;
+  for (let i = 0; i < 300 && pool.size('python') < 1; i += 1) await sleep(50);
+  const run = await pool.run(request, { runtime });
+  assert.ok(run, `no warm ${runtime} container was ready within 15 s`);
+  assert.equal(run.warm, true);
+  return run;
 }
 
 async function leftoverContainers(): Promise<string[]> {
@@ -219,30 +229,38 @@ describe('sandbox escape suite', () => {
     listenerPort = (listener.address() as { port: number }).port;
     sentinel = spawn('sleep', ['600'], { stdio: 'ignore' });
     volumesBefore = await volumeNames();
+    for (const runtime of runtimes) {
+      const pool = new WarmPool(executor, { size: 1, maxAgeMs: 600_000, languages: ['python'], runtime });
+      await pool.start();
+      pools.set(runtime, pool);
+    }
   });
 
   after(async () => {
+    await Promise.all([...pools.values()].map((p) => p.close()));
     listener?.close();
     sentinel?.kill('SIGKILL');
-    const rows = table.map((r) => `${r.name.padEnd(52)} ${r.runtime.padEnd(6)} ${r.outcome}`);
-    console.log(`\nsandbox escape suite: ${table.length} runs\n${'case'.padEnd(52)} ${'runtime'.padEnd(6)} outcome\n${rows.join('\n')}`);
+    const rows = table.map((r) => `${r.name.padEnd(52)} ${r.runtime.padEnd(7)} ${r.mode.padEnd(5)} ${r.outcome}`);
+    console.log(`\nsandbox escape suite: ${table.length} runs\n${'case'.padEnd(52)} ${'runtime'.padEnd(7)} ${'mode'.padEnd(5)} outcome\n${rows.join('\n')}`);
   });
 
   for (const runtime of runtimes) {
-    describe(`runtime ${runtime}`, () => {
-      for (const c of CASES) {
-        it(c.name, async () => {
-          let outcome = 'NOT CONTAINED';
-          try {
-            const run = await runCase(c, runtime);
-            assert.equal(run.runtime, runtime);
-            outcome = c.check(run);
-          } finally {
-            table.push({ name: c.name, runtime, outcome });
-          }
-        });
-      }
-    });
+    for (const mode of ['cold', 'warm'] as const) {
+      describe(`runtime ${runtime}, ${mode} container`, () => {
+        for (const c of CASES) {
+          it(c.name, async () => {
+            let outcome = 'NOT CONTAINED';
+            try {
+              const run = await runCase(c, runtime, mode);
+              assert.equal(run.runtime, runtime);
+              outcome = c.check(run);
+            } finally {
+              table.push({ name: c.name, runtime, mode, outcome });
+            }
+          });
+        }
+      });
+    }
   }
 
   it('has at least 20 cases under every runtime', () => {
@@ -251,6 +269,7 @@ describe('sandbox escape suite', () => {
   });
 
   it('leaves no container and no volume behind', async () => {
+    await Promise.all([...pools.values()].map((p) => p.close()));
     assert.deepEqual(await leftoverContainers(), []);
     const now = await volumeNames();
     const created = [...now].filter((v) => !volumesBefore.has(v));
