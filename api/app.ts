@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Permission } from '../domain/roles.js';
 import { createTokenVerifier } from '../lib/tokens.js';
@@ -65,6 +65,16 @@ function documentProblemAnswers(schema: { response?: unknown; body?: unknown; qu
   for (const status of statuses) response[status] ??= ErrorBody;
 }
 
+/** API_TRUST_PROXY as Fastify takes it: no proxy, a hop count, or a list of proxy addresses/CIDRs. */
+function trustProxySetting(value: string): FastifyServerOptions['trustProxy'] {
+  if (value === '') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address: string, hop: number) => hop < hops;
+  }
+  return value.split(',').map((p) => p.trim());
+}
+
 /**
  * The API as a plugin-free app object: the server listens on it, tests inject
  * into it. Refuses to build with a weak JWT secret (outside API_DEV_MODE), a
@@ -75,6 +85,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    trustProxy: trustProxySetting(deps.config.API_TRUST_PROXY),
     // A caller's request id is kept (so one id follows a call through logs) only if it is harmless.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

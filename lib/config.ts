@@ -62,6 +62,16 @@ export const ConfigSchema = z.object({
   JWT_MAX_TOKEN_BYTES: z.coerce.number({ message: 'must be a number' }).int().min(512).max(65_536).default(TOKEN_DEFAULTS.maxTokenBytes),
   /** Development only: the API starts with a weak JWT_SECRET (with a warning) instead of refusing. */
   API_DEV_MODE: bool.default(false),
+  /**
+   * Proxies whose X-Forwarded-For is believed: empty (none; the socket's address counts), a number of
+   * hops, or comma-separated addresses/CIDRs. Per-address rate limits and the audit trail use the result.
+   */
+  API_TRUST_PROXY: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || /^\d{1,2}$/.test(v) || v.split(',').every((p) => /^[0-9A-Fa-f.:]+(\/\d{1,3})?$/.test(p.trim())), {
+      message: 'must be empty, a number of hops, or comma-separated addresses/CIDRs',
+    }),
 
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port.default(8080),

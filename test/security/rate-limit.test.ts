@@ -117,6 +117,22 @@ describe('API rate limits', () => {
     }
   });
 
+  it('counts per forwarded address only behind a trusted proxy', async () => {
+    const proxied = await createTestApi(testConfig({ API_TRUST_PROXY: '10.78.0.0/16' }));
+    try {
+      const via = (remoteAddress: string, forwarded: string) =>
+        proxied.app.inject({ method: 'GET', url: '/tasks/x', remoteAddress, headers: { 'x-forwarded-for': forwarded } });
+      const clients = await Promise.all(Array.from({ length: 12 }, (_, i) => via('10.78.0.1', `203.0.113.${i}`)));
+      assert.ok(clients.every((r) => r.statusCode === 401), 'twelve clients behind the proxy each have their own count');
+      const spoofed = await Promise.all(Array.from({ length: 12 }, (_, i) => via('10.79.0.1', `198.51.100.${i}`)));
+      assert.equal(counts(spoofed).allowed, ANONYMOUS_REQUESTS_PER_MINUTE, 'X-Forwarded-For from an untrusted peer is ignored');
+      const { rows } = await proxied.db.query(`SELECT DISTINCT source_address FROM audit_log WHERE source_address LIKE '203.0.113.%'`);
+      assert.ok(rows.length >= 12, 'the audit trail records the client, not the proxy');
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('counts in memory while Redis is unreachable, with the same limits, and goes back to Redis when it returns', async () => {
     const before = await metricValue(/store="local"/);
     partition.cut();
