@@ -32,8 +32,15 @@ export interface NormalizedText {
 const LATIN = /\p{Script=Latin}/u;
 const WORD = /[\p{L}\p{M}]+/gu;
 
+// Any look-alike at all: without one, nothing is folded and no word is mixed-script.
+const CONFUSABLE = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`);
+const CONFUSABLE_ALL = new RegExp(CONFUSABLE.source, 'g');
+// Zero-width or bidi control characters: most text has none, and then four passes are skipped.
+const INVISIBLE = new RegExp(`${ZERO_WIDTH.source}|${BIDI.source}`);
+
 function mixedScriptWords(text: string): string[] {
   const found: string[] = [];
+  if (!CONFUSABLE.test(text)) return found;
   for (const [word] of text.matchAll(WORD)) {
     if (!LATIN.test(word)) continue;
     if ([...word].some((ch) => ch in CONFUSABLES)) found.push(word);
@@ -42,9 +49,8 @@ function mixedScriptWords(text: string): string[] {
 }
 
 function foldConfusables(text: string): string {
-  let out = '';
-  for (const ch of text) out += CONFUSABLES[ch] ?? ch;
-  return out;
+  // Every look-alike is one UTF-16 unit, so a character class finds them all.
+  return CONFUSABLE.test(text) ? text.replace(CONFUSABLE_ALL, (ch) => CONFUSABLES[ch] ?? ch) : text;
 }
 
 // A space or tab with a one-character token on each side: "x = y", "i g n o r e".
@@ -78,9 +84,10 @@ export function normalizeText(raw: string): NormalizedText {
   const nfkc = ascii ? raw : raw.normalize('NFKC');
   // A byte-order mark at the very start is an encoding artefact, not a trick.
   const body = nfkc.startsWith('\uFEFF') ? nfkc.slice(1) : nfkc;
-  const zeroWidth = ascii ? 0 : (body.match(ZERO_WIDTH) ?? []).length;
-  const bidi = ascii ? 0 : (body.match(BIDI) ?? []).length;
-  const visible = ascii ? body : body.replace(ZERO_WIDTH, '').replace(BIDI, '');
+  const invisible = !ascii && INVISIBLE.test(body);
+  const zeroWidth = invisible ? (body.match(ZERO_WIDTH) ?? []).length : 0;
+  const bidi = invisible ? (body.match(BIDI) ?? []).length : 0;
+  const visible = invisible ? body.replace(ZERO_WIDTH, '').replace(BIDI, '') : body;
   const collapsed = collapseSpacing(visible);
   // Checked after collapsing, so "р a y" split letter by letter still counts.
   const mixed = ascii ? [] : mixedScriptWords(collapsed);

@@ -189,10 +189,17 @@ export function anyRuleTriggered(found: Uint8Array, includeDangerous: boolean): 
   return false;
 }
 
-export function matchRules(text: string, includeDangerous: boolean): InjectionSignal[] {
+/**
+ * Runs the rules on normalized text. `found` may carry the trigger literals
+ * already known to be in it (from the plain scan), saving a pass.
+ */
+export function matchRules(text: string, includeDangerous: boolean, known?: Uint8Array): InjectionSignal[] {
   const matcher = ruleTriggerMatcher();
-  const found = new Uint8Array(matcher.literals.length);
-  markLiterals(matcher, text, found);
+  let found = known;
+  if (found === undefined) {
+    found = new Uint8Array(matcher.literals.length);
+    markLiterals(matcher, text, found);
+  }
   const signals: InjectionSignal[] = [];
   RULES.forEach((rule, i) => {
     if (rule.category === 'dangerous-payload' && !includeDangerous) return;

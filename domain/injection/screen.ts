@@ -74,7 +74,7 @@ function collectSignals(raw: string, dangerous: boolean, depth: number): Injecti
   const plain = scanPlainAscii(raw, ruleTriggerMatcher());
   if (plain !== undefined && !plain.encodedCandidate && !anyRuleTriggered(plain.found, dangerous)) return [];
   const norm = normalizeText(raw);
-  const signals = matchRules(norm.text, dangerous);
+  const signals = matchRules(norm.text, dangerous, plain?.found);
   if (norm.zeroWidth > 0) {
     signals.push({ category: 'hidden-text', detail: `${norm.zeroWidth} zero-width character(s)`, weight: norm.zeroWidth > 1 ? 0.6 : 0.25 });
   }
@@ -85,7 +85,7 @@ function collectSignals(raw: string, dangerous: boolean, depth: number): Injecti
     signals.push({ category: 'hidden-text', detail: `mixed-script words: ${norm.mixedScriptWords.slice(0, 3).join(', ')}`,
       weight: norm.mixedScriptWords.length > 1 ? 0.75 : 0.5 });
   }
-  if (depth < MAX_DECODE_DEPTH) {
+  if (depth < MAX_DECODE_DEPTH && plain?.encodedCandidate !== false) {
     for (const segment of findEncodedSegments(norm.caseKept)) {
       const inner = collectSignals(segment.decoded, dangerous, depth + 1);
       if (inner.length === 0) continue;
