@@ -85,6 +85,7 @@ function collectSignals(raw: string, dangerous: boolean, depth: number): Injecti
     signals.push({ category: 'hidden-text', detail: `mixed-script words: ${norm.mixedScriptWords.slice(0, 3).join(', ')}`,
       weight: norm.mixedScriptWords.length > 1 ? 0.75 : 0.5 });
   }
+  // The plain scan, when it ran, already knows whether any run is long enough to decode.
   if (depth < MAX_DECODE_DEPTH && plain?.encodedCandidate !== false) {
     for (const segment of findEncodedSegments(norm.caseKept)) {
       const inner = collectSignals(segment.decoded, dangerous, depth + 1);
