@@ -10,6 +10,7 @@ import { BudgetExceededError } from '../lib/budget/errors.js';
 import type { Db } from '../lib/db.js';
 import { recordLlmCall } from '../lib/llm-calls.js';
 import type { LlmProvider, LlmResponse } from '../lib/llm/index.js';
+import { NoScriptError } from '../lib/llm/scripted-provider.js';
 import { estimateTokens } from '../lib/llm/token-estimate.js';
 import type { Metrics } from '../lib/metrics.js';
 import { asActivityFailure } from './activity-failures.js';
@@ -74,7 +75,7 @@ export function createAgentCaller(deps: AgentCallDeps) {
     const started = performance.now();
     try {
       const answer = await withHeartbeats(
-        () => deps.llm.complete({ role: call.role, system: call.system, prompt, maxTokens: limits(call.role).maxCompletionTokens }, ctx.cancellationSignal),
+        () => deps.llm.complete({ role: call.role, system: call.system, prompt, maxTokens: limits(call.role).maxCompletionTokens, answerKind: call.kind }, ctx.cancellationSignal),
         { step: call.step, round },
       );
       const ms = performance.now() - started;
@@ -82,6 +83,8 @@ export function createAgentCaller(deps: AgentCallDeps) {
       return { answer, ms };
     } catch (err) {
       deps.metrics.llmRequestDuration.observe({ provider: deps.llm.name, outcome: 'error' }, (performance.now() - started) / 1000);
+      // The stand-in has no answer for this request: asking again cannot change that.
+      if (err instanceof NoScriptError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInputError');
       throw asActivityFailure(err);
     }
   }

@@ -9,6 +9,7 @@ import { createAgentCaller } from './agent-call.js';
 import { createBudgetActivities } from './budget.js';
 import { createDeveloperAgentActivities } from './developer-agent.js';
 import { createGovernanceActivities, type GovernanceDeps } from './governance.js';
+import { createReviewAgentActivities } from './review-agents.js';
 import { createSandboxProbeActivities } from './sandbox-probe.js';
 import { createSandboxActivities, type SandboxServices } from './sandbox.js';
 import { createTaskRecordActivities } from './task-records.js';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBudgetActivities(deps),
     ...createDeveloperAgentActivities({ db: deps.db, metrics: deps.metrics, callAgent }),
     ...createGovernanceActivities(deps),
+    ...createReviewAgentActivities({ db: deps.db, metrics: deps.metrics, callAgent }),
     ...createSandboxProbeActivities(deps),
     ...createSandboxActivities(deps),
   };

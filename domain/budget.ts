@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AgentRole } from './agent-roles.js';
 import { TenantId } from './schemas/task.js';
 
 /**
@@ -25,7 +26,12 @@ export type ReservationState = (typeof RESERVATION_STATES)[number];
 /** Per-call caps by agent role; a call's reservation is their sum. */
 export const LLM_CALL_LIMITS = {
   developer: { maxPromptTokens: 8_000, maxCompletionTokens: 4_000 },
-} as const;
+  tester: { maxPromptTokens: 8_000, maxCompletionTokens: 3_000 },
+  reviewer: { maxPromptTokens: 10_000, maxCompletionTokens: 1_000 },
+  security: { maxPromptTokens: 10_000, maxCompletionTokens: 1_500 },
+  architect: { maxPromptTokens: 10_000, maxCompletionTokens: 1_000 },
+  supervisor: { maxPromptTokens: 12_000, maxCompletionTokens: 1_500 },
+} as const satisfies Record<AgentRole, { maxPromptTokens: number; maxCompletionTokens: number }>;
 export type BudgetedRole = keyof typeof LLM_CALL_LIMITS;
 
 export function callReservation(role: BudgetedRole): number {

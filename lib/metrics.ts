@@ -55,6 +55,13 @@ export function createMetrics(service: string) {
       labelNames: ['tenant', 'role', 'model'] as const,
       registers: [registry],
     }),
+    peerReviewConsensusSeconds: new Histogram({
+      name: METRICS.peerReviewConsensusSeconds,
+      help: 'Time from the start of a peer review to its consensus, by outcome (the seed\'s p95 SLO)',
+      labelNames: ['outcome'] as const,
+      buckets: [1, 5, 15, 30, 60, 120, 180, 300, 600],
+      registers: [registry],
+    }),
     promptApprovalOverdue: new Counter({
       name: METRICS.promptApprovalOverdue,
       help: 'Prompt updates still waiting for approval after PROMPT_APPROVAL_WARN_SECONDS (the seed\'s "approval pending > 24h" warning)',

@@ -18,7 +18,7 @@ export const QUEUE_LAYOUT: Record<TaskQueueName, { workflows: boolean; activitie
       'reconcileBudgets',
     ],
   },
-  'peer-hub': { workflows: true, activities: [] },
+  'peer-hub': { workflows: true, activities: ['reviewSolution', 'recordPeerReview', 'reserveBudget', 'releaseBudget'] },
   // Human decisions wait here: prompt approvals now, escalations with the pipeline.
   supervisor: { workflows: true, activities: ['proposePromptUpdate', 'recheckPromptUpdate', 'decidePromptUpdate', 'reportOverduePromptApproval'] },
   sandbox: { workflows: false, activities: ['probeSandboxRuntime', 'runSandbox'] },

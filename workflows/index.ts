@@ -4,3 +4,4 @@ export { SystemProbeWorkflow } from './system-probe-workflow.js';
 export { BudgetSweepWorkflow, BudgetReconcileWorkflow } from './budget-maintenance-workflows.js';
 export { SandboxRunWorkflow } from './sandbox-step.js';
 export { PromptApprovalWorkflow } from './prompt-approval-workflow.js';
+export { PeerReviewWorkflow } from './peer-review-workflow.js';

@@ -8,36 +8,19 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { budgetRequestId, callReservation, type BudgetedRole } from '../domain/budget.js';
 import { innermostMessage } from '../domain/error-messages.js';
 import { ACTIVITY_KINDS } from '../domain/retry-policies.js';
 import { TaskWorkflowInput, type TaskResult } from '../domain/schemas/task.js';
 import type { TaskStatus } from '../domain/task-status.js';
 import { describeZodError } from '../domain/validation.js';
 import { taskIdFromWorkflowId } from '../domain/workflow-ids.js';
+import { budgetedCall } from './budgeted-call.js';
 import { taskProgressQuery, type TaskProgress } from './messages.js';
 import { TaskStatusKey, TenantIdKey } from './search-attribute-keys.js';
 
 const records = proxyActivities<Activities>(ACTIVITY_KINDS.records);
 // LLM calls heartbeat: a dead worker is noticed after the heartbeat timeout, not after minutes.
 const agents = proxyActivities<Activities>(ACTIVITY_KINDS.agent);
-
-/**
- * Runs one LLM call inside its budget: reserve its maximum first (a denial
- * fails the task before any token is spent), let each attempt commit its
- * usage, and give back whatever is still held however the call ends.
- */
-async function budgetedCall<T>(tenantId: string, step: string, role: BudgetedRole, call: (requestId: string) => Promise<T>): Promise<T> {
-  const requestId = budgetRequestId(workflowInfo().workflowId, step);
-  try {
-    // Inside the try: a cancellation while reserving may leave a hold that only the release gives back.
-    await records.reserveBudget({ requestId, tenantId, amount: callReservation(role) });
-    return await call(requestId);
-  } finally {
-    // Also when the workflow is being cancelled: the hold must not outlive the call.
-    await CancellationScope.nonCancellable(() => records.releaseBudget({ requestId }));
-  }
-}
 
 /**
  * One software task, end to end. Input is plain JSON, validated here so that

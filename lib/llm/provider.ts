@@ -1,4 +1,5 @@
 import type { AgentRole } from '../../domain/agent-roles.js';
+import type { AnswerKind } from '../../domain/llm/answer-schemas.js';
 
 export interface LlmRequest {
   role: AgentRole;
@@ -6,6 +7,8 @@ export interface LlmRequest {
   prompt: string;
   /** Upper bound on the answer's tokens; the budget reserves exactly this much. */
   maxTokens: number;
+  /** Which answer is asked for (its schema is in domain/llm/answer-schemas.ts). */
+  answerKind?: AnswerKind;
 }
 
 export interface LlmResponse {

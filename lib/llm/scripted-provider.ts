@@ -5,6 +5,7 @@ import { estimateTokens } from './token-estimate.js';
 import { scriptedDeveloperSolution } from './scripted-scripts.js';
 import { misbehave, misbehaviourFromText, type MisbehaviourPlan } from './scripted-misbehaviour.js';
 import { correctionRoundOf } from '../../domain/llm/corrective-prompt.js';
+import { scriptedReviewVote } from './scripted-reviews.js';
 
 export const SCRIPTED_MODEL = 'scripted-stand-in-v1';
 
@@ -35,10 +36,14 @@ export class ScriptedProvider implements LlmProvider {
 
   async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
     if (this.latencyMs > 0) await sleep(this.latencyMs, undefined, { signal });
-    if (request.role !== 'developer') throw new NoScriptError(`the scripted provider has no script for role ${request.role}`);
+    const kind = request.answerKind ?? (request.role === 'developer' ? 'developerSolution' : undefined);
+    if (kind !== 'developerSolution' && kind !== 'reviewVote') {
+      throw new NoScriptError(`the scripted provider has no script for role ${request.role}${kind ? ` answering ${kind}` : ''}`);
+    }
     const block = readTaskBlock(request.prompt);
     if (!block) throw new NoScriptError('the scripted provider needs a <task>{…}</task> block in the prompt');
     const { title, description, language } = block;
+    if (kind === 'reviewVote') return this.answer(request, JSON.stringify(this.vote(request, description)));
     const proper = scriptedDeveloperSolution(title, description, language);
     let plan: MisbehaviourPlan | undefined;
     try {
@@ -48,6 +53,18 @@ export class ScriptedProvider implements LlmProvider {
     }
     // Stateless across processes: the round comes from the corrective prompt itself.
     const text = plan && correctionRoundOf(request.prompt) < plan.times ? misbehave(plan.mode, proper) : JSON.stringify(proper);
+    return this.answer(request, text);
+  }
+
+  private vote(request: LlmRequest, description: string) {
+    try {
+      return scriptedReviewVote(request.role, description);
+    } catch (err) {
+      throw new NoScriptError((err as Error).message);
+    }
+  }
+
+  private answer(request: LlmRequest, text: string): LlmResponse {
     const completionTokens = Math.min(estimateTokens(text), request.maxTokens);
     return {
       text,
