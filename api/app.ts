@@ -101,7 +101,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     verifier,
     metrics: deps.metrics,
     db: deps.db,
-    rateLimiter: new RateLimiter({ redis: deps.redis, metrics: deps.metrics, logger: deps.logger, keyPrefix: deps.rateLimitKeyPrefix }),
+    rateLimiter: new RateLimiter({
+      redis: deps.redis,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      keyPrefix: deps.rateLimitKeyPrefix,
+      scale: deps.config.API_RATE_LIMIT_SCALE,
+    }),
   });
 
   app.addHook('onSend', async (request, reply) => {

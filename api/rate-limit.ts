@@ -75,6 +75,8 @@ export interface RateLimiterOptions {
   logger: Logger;
   /** Separates deployments (and test runs) sharing one Redis. */
   keyPrefix?: string;
+  /** API_RATE_LIMIT_SCALE: multiplies every limit, for benchmarks and fuzzing runs. */
+  scale?: number;
 }
 
 /** Per-subject request limits from domain/roles.ts, counted in Redis. */
@@ -92,7 +94,7 @@ export class RateLimiter {
   }
 
   async decide(subject: RateSubject): Promise<RateDecision> {
-    const limit = requestsPerMinute(subject.kind === 'user' ? subject.role : ANONYMOUS);
+    const limit = requestsPerMinute(subject.kind === 'user' ? subject.role : ANONYMOUS) * (this.opts.scale ?? 1);
     const key = subject.kind === 'user' ? `${this.prefix}u:${subject.tenant}:${subject.sub}` : `${this.prefix}a:${subject.address}`;
     let decision: RateDecision;
     // A Redis that is not connected answers at once from memory instead of queueing the request behind a reconnect.

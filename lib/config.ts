@@ -66,6 +66,8 @@ export const ConfigSchema = z.object({
    * Proxies whose X-Forwarded-For is believed: empty (none; the socket's address counts), a number of
    * hops, or comma-separated addresses/CIDRs. Per-address rate limits and the audit trail use the result.
    */
+  /** Multiplies every per-role limit of domain/roles.ts; for benchmarks and fuzzing runs only, never production. */
+  API_RATE_LIMIT_SCALE: z.coerce.number({ message: 'must be a number' }).int().min(1).max(100_000).default(1),
   API_TRUST_PROXY: z
     .string()
     .default('')

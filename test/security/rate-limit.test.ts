@@ -117,6 +117,20 @@ describe('API rate limits', () => {
     }
   });
 
+  it('scales every limit by API_RATE_LIMIT_SCALE (benchmarks and fuzzing)', async () => {
+    const scaled = await createTestApi(testConfig({ API_RATE_LIMIT_SCALE: '3' }));
+    try {
+      const token = await scaled.token('developer', tenant, uniqueId('scaled'));
+      const responses = await Promise.all(
+        Array.from({ length: CONCURRENT }, () => scaled.app.inject({ method: 'GET', url: '/tasks/x', headers: { authorization: `Bearer ${token}` } })),
+      );
+      assert.deepEqual(counts(responses), { allowed: 90, limited: CONCURRENT - 90 });
+      assert.equal(responses.find((r) => r.statusCode === 429)?.headers['ratelimit-limit'], '90');
+    } finally {
+      await scaled.close();
+    }
+  });
+
   it('counts per forwarded address only behind a trusted proxy', async () => {
     const proxied = await createTestApi(testConfig({ API_TRUST_PROXY: '10.78.0.0/16' }));
     try {
