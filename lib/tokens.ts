@@ -33,7 +33,8 @@ const SECRET_ALGORITHM = 'HS256';
  * identity providers always send; it is ignored.
  */
 const ALLOWED_HEADER = new Set(['alg', 'typ', 'kid', 'x5t', 'x5t#S256']);
-const ACCEPTED_TYP = new Set(['jwt', 'application/jwt']);
+/** A plain JWT, or an OAuth 2.0 access token (RFC 9068), which identity providers may send for APIs. */
+const ACCEPTED_TYP = new Set(['jwt', 'application/jwt', 'at+jwt', 'application/at+jwt']);
 const MAX_KID_LENGTH = 256;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -65,7 +66,7 @@ function checkHeader(token: string): ProtectedHeaderParameters {
     if (!ALLOWED_HEADER.has(name)) throw formatError(`header parameter "${name}" is not accepted`);
   }
   if (header.typ !== undefined && (typeof header.typ !== 'string' || !ACCEPTED_TYP.has(header.typ.toLowerCase()))) {
-    throw formatError(`"typ" ${JSON.stringify(header.typ)} is not accepted (JWT only)`);
+    throw formatError(`"typ" ${JSON.stringify(header.typ)} is not accepted (JWT or at+jwt only)`);
   }
   if (typeof header.alg !== 'string') throw formatError('"alg" is missing');
   if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > MAX_KID_LENGTH)) {

@@ -79,6 +79,15 @@ describe('JWT secret and keys', () => {
       assert.equal((await verifier.verify(await token(alg, kid!, keys[i]!.privateKey))).sub, 'svc');
     }
     await assert.rejects(verifier.verify(await token('PS256', 'r', (await generateKeyPair('PS256')).privateKey)), /RS256 only/);
+    const accessToken = await new SignJWT({ tenant: 'acme', role: 'observer' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'e', typ: 'at+jwt' })
+      .setSubject('svc')
+      .setIssuer(base.JWT_ISSUER)
+      .setAudience(base.JWT_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(keys[1]!.privateKey);
+    assert.equal((await verifier.verify(accessToken)).sub, 'svc', 'an RFC 9068 access token (typ at+jwt) is a JWT too');
   });
 
   it('allows only https JWKS URLs, or http on loopback', () => {
