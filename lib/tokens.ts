@@ -2,7 +2,7 @@ import { SignJWT, decodeProtectedHeader, jwtVerify, errors as joseErrors, type C
 import { TOKEN_DEFAULTS, secretWeakness } from '../domain/identity-secrets.js';
 import { TokenClaims } from '../domain/schemas/identity.js';
 import { describeZodError } from '../domain/validation.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { JwksError, NO_KEYS, fileKeySource, remoteKeySource, type KeySource } from './jwks.js';
 
 export type JwtConfig = Pick<Config, 'JWT_SECRET' | 'JWT_ISSUER' | 'JWT_AUDIENCE'> & Partial<Pick<Config, 'JWT_CLOCK_SKEW_SECONDS' | 'JWT_MAX_TOKEN_BYTES'>>;
@@ -15,11 +15,10 @@ export class InvalidTokenError extends Error {
   }
 }
 
-/** The API refuses to start with this secret; names the variable and the reason. */
-export class WeakSecretError extends Error {
-  override readonly name = 'WeakSecretError';
+/** The API refuses to start with this secret: a configuration error (exit 2, no stack) naming the variable and the reason. */
+export class WeakSecretError extends ConfigError {
   constructor(reason: string) {
-    super(`JWT_SECRET ${reason}; the API refuses to start with it (set API_DEV_MODE=true only on a development machine)`);
+    super([{ variable: 'JWT_SECRET', message: `${reason}; the API refuses to start with it (set API_DEV_MODE=true only on a development machine)` }]);
   }
 }
 
@@ -160,9 +159,18 @@ export async function createTokenVerifier(
     if (!config.API_DEV_MODE) throw new WeakSecretError(weakness);
     log.warn({ weakness }, 'JWT_SECRET is weak; accepted only because API_DEV_MODE is on');
   }
-  if (config.JWT_JWKS_FILE && config.JWT_JWKS_URL) throw new JwksError('JWT_JWKS_FILE and JWT_JWKS_URL are both set; choose one');
+  if (config.JWT_JWKS_FILE && config.JWT_JWKS_URL) {
+    throw new ConfigError([{ variable: 'JWT_JWKS_FILE', message: 'and JWT_JWKS_URL are both set; choose one' }]);
+  }
   let keys: KeySource = NO_KEYS;
-  if (config.JWT_JWKS_FILE) keys = await fileKeySource(config.JWT_JWKS_FILE);
+  if (config.JWT_JWKS_FILE) {
+    try {
+      keys = await fileKeySource(config.JWT_JWKS_FILE);
+    } catch (err) {
+      if (err instanceof JwksError) throw new ConfigError([{ variable: 'JWT_JWKS_FILE', message: err.message }]);
+      throw err;
+    }
+  }
   else if (config.JWT_JWKS_URL) keys = remoteKeySource(config.JWT_JWKS_URL, { onError: (err) => log.warn({ err }, 'JWKS fetch failed; keeping the last good keys') });
   return new TokenVerifier(config, keys);
 }

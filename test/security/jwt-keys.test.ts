@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { secretWeakness } from '../../domain/identity-secrets.js';
+import { ConfigError } from '../../lib/config.js';
 import { JwksError, checkJwksUrl, fileKeySource, remoteKeySource } from '../../lib/jwks.js';
 import { TokenVerifier, WeakSecretError, createTokenVerifier } from '../../lib/tokens.js';
 
@@ -68,6 +69,11 @@ describe('JWT secret and keys', () => {
       await assert.rejects(fileKeySource(jwksFile(`bad-${i}.json`, document)), (err: unknown) => err instanceof JwksError && error.test(err.message), String(error));
     }
     await assert.rejects(fileKeySource(join(dir, 'missing.json')), /cannot read/);
+    await assert.rejects(
+      createTokenVerifier({ ...base, JWT_SECRET: strong, JWT_JWKS_FILE: jwksFile('private.json', { keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 's' }] }) }, silent),
+      (err: unknown) => err instanceof ConfigError && /JWT_JWKS_FILE: .*private key material/.test(err.message),
+      'the API stops at start with a configuration error naming the variable',
+    );
     await assert.rejects(createTokenVerifier({ ...base, JWT_SECRET: strong, JWT_JWKS_FILE: 'a', JWT_JWKS_URL: 'https://x.invalid/' }, silent), /both set/);
   });
 
