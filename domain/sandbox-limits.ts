@@ -7,6 +7,12 @@ export interface SandboxLimits {
   cpus: number;
   /** Processes and threads of one run, per language. */
   pids: Record<SandboxLanguage, number>;
+  /**
+   * Added to the pids limit under gVisor: the limit is the container's host cgroup, which
+   * there also holds gVisor's own kernel (the Sentry, a Go program with its threads) and its
+   * file proxy; with the bare seed value runsc cannot even start.
+   */
+  runscPidsOverhead: number;
   tmpfsBytes: number;
   /** Largest file a run may write (RLIMIT_FSIZE). */
   fileSizeBytes: number;
@@ -63,7 +69,7 @@ export function containerSpec(input: ContainerSpecInput) {
       MemorySwap: limits.memoryBytes,
       MemorySwappiness: 0,
       NanoCpus: Math.round(limits.cpus * 1e9),
-      PidsLimit: limits.pids[input.language],
+      PidsLimit: limits.pids[input.language] + (input.runtime === 'runsc' ? limits.runscPidsOverhead : 0),
       CapDrop: ['ALL'],
       CapAdd: [] as string[],
       // No SecurityOpt "seccomp=…": the engine's default profile applies.

@@ -163,6 +163,8 @@ export const ConfigSchema = z.object({
    * code, and `node --test` runs each test file in a child node process with as many again.
    */
   SANDBOX_PIDS_LIMIT_JAVASCRIPT: z.coerce.number({ message: 'must be a number' }).int().min(1).max(4096).default(64),
+  /** Added to the pids limit under gVisor, whose own kernel's threads share the container's pids cgroup (runsc fails to start below ~32). */
+  SANDBOX_RUNSC_PIDS_OVERHEAD: z.coerce.number({ message: 'must be a number' }).int().min(0).max(4096).default(32),
   SANDBOX_TMPFS_SIZE: byteSize.default(parseByteSize('16m')),
   SANDBOX_FILE_SIZE_LIMIT: byteSize.default(parseByteSize('8m')),
   SANDBOX_NOFILE_LIMIT: z.coerce.number({ message: 'must be a number' }).int().min(16).max(65_536).default(256),

@@ -11,6 +11,7 @@ export type SandboxConfig = Pick<
   | 'SANDBOX_CPUS'
   | 'SANDBOX_PIDS_LIMIT'
   | 'SANDBOX_PIDS_LIMIT_JAVASCRIPT'
+  | 'SANDBOX_RUNSC_PIDS_OVERHEAD'
   | 'SANDBOX_TMPFS_SIZE'
   | 'SANDBOX_FILE_SIZE_LIMIT'
   | 'SANDBOX_NOFILE_LIMIT'
@@ -23,6 +24,7 @@ export function sandboxLimits(config: SandboxConfig): SandboxLimits {
     memoryBytes: config.SANDBOX_MEMORY,
     cpus: config.SANDBOX_CPUS,
     pids: { python: config.SANDBOX_PIDS_LIMIT, javascript: config.SANDBOX_PIDS_LIMIT_JAVASCRIPT },
+    runscPidsOverhead: config.SANDBOX_RUNSC_PIDS_OVERHEAD,
     tmpfsBytes: config.SANDBOX_TMPFS_SIZE,
     fileSizeBytes: config.SANDBOX_FILE_SIZE_LIMIT,
     openFiles: config.SANDBOX_NOFILE_LIMIT,

@@ -9,6 +9,7 @@ const limits: SandboxLimits = {
   memoryBytes: 256 * 1024 * 1024,
   cpus: 0.5,
   pids: { python: 10, javascript: 64 },
+  runscPidsOverhead: 32,
   tmpfsBytes: 16 * 1024 * 1024,
   fileSizeBytes: 8 * 1024 * 1024,
   openFiles: 256,
@@ -48,7 +49,7 @@ describe('sandbox container spec', () => {
 
   it('gives javascript its own pids limit', () => {
     const js = containerSpec({ image: 'img', runtime: 'runsc', language: 'javascript', limits, command: ['node'], env: {}, labels: {} });
-    assert.equal(js.HostConfig.PidsLimit, 64);
+    assert.equal(js.HostConfig.PidsLimit, 64 + 32, "gVisor's own threads get their allowance");
     assert.equal(js.HostConfig.Runtime, 'runsc');
   });
 });
