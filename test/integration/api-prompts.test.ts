@@ -19,7 +19,8 @@ let developerToken: string;
 let operatorToken: string;
 
 const golden = (args: string[], token: string) => runGolden(args, { API_URL: apiUrl, GOLDEN_TOKEN: token });
-const status = async (id: string) => JSON.parse((await golden(['prompt', 'show', id], adminToken)).stdout).status as string;
+// Polled in the database, not through the API: polling must not spend the roles' rate limits.
+const status = async (id: string) => (await workers.db.query<{ status: string }>('SELECT status FROM prompt_updates WHERE id = $1', [id])).rows[0]?.status;
 
 describe('prompt governance through the API and `golden prompt`', () => {
   before(async () => {
@@ -50,8 +51,10 @@ describe('prompt governance through the API and `golden prompt`', () => {
     assert.deepEqual(JSON.parse(proposed.stdout), { updateId: id, workflowId: promptWorkflowId(id), created: true });
     await waitFor('the update to wait for approval', async () => ((await status(id)) === 'pending_approval' ? true : undefined), 15_000, 200);
 
-    const pending = JSON.parse((await golden(['prompt', 'list', '--status', 'pending_approval', '--role', 'security'], developerToken)).stdout);
-    assert.ok(pending.updates.some((u: { id: string }) => u.id === id));
+    const listed = await golden(['prompt', 'list', '--status', 'pending_approval', '--role', 'security'], developerToken);
+    assert.equal(listed.code, 0, listed.stderr);
+    const pending = JSON.parse(listed.stdout);
+    assert.ok(pending.updates.some((u: { id: string }) => u.id === id), listed.stdout.slice(0, 2000));
 
     const refused = await golden(['prompt', 'approve', id], operatorToken);
     assert.notEqual(refused.code, 0);
@@ -76,6 +79,7 @@ describe('prompt governance through the API and `golden prompt`', () => {
     assert.equal(rolled.code, 0, rolled.stderr);
     assert.equal(JSON.parse(rolled.stdout).version, before.version);
     assert.equal(await status(id), 'rolled_back');
+    assert.equal(JSON.parse((await golden(['prompt', 'show', id], adminToken)).stdout).status, 'rolled_back');
   });
 
   it('reports governance per role and refuses bad input with the field named', async () => {

@@ -6,6 +6,7 @@ import { getTaskRow } from '../../lib/task-store.js';
 import { taskQueueName } from '../../domain/task-queues.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
 import { createTestWorkers, type TestWorkers } from '../support/workers.js';
+import { createTestApi, type TestApi } from '../support/api.js';
 
 const run = promisify(execFile);
 const config = testConfig();
@@ -17,18 +18,27 @@ async function temporalCommand(args: string[]) {
 }
 
 let workers: TestWorkers;
+let api: TestApi;
+let codecEndpoint: string;
 
 describe('starting TaskWorkflow with the temporal CLI', () => {
   before(async () => {
     await requireServices(config, ['temporal', 'postgres']);
     workers = await createTestWorkers(config, ['orchestrator']);
+    api = await createTestApi(config);
+    codecEndpoint = `${await api.app.listen({ host: '127.0.0.1', port: 0 })}/codec`;
   });
-  after(async () => workers?.close());
+  after(async () => {
+    await workers?.close();
+    await api?.close();
+  });
 
-  it('accepts the same plain JSON as the API and writes the task row itself', async () => {
+  it('accepts the same plain JSON as the API, writes the task row itself, and shows the result through the codec endpoint', async () => {
     const taskId = uniqueId('demo');
     const input = JSON.stringify({ title: 'FizzBuzz', description: 'from the CLI', language: 'javascript', tenantId: tenant, requestedBy: 'operator' });
-    const { stdout } = await temporalCommand(['workflow', 'execute', '--type', 'TaskWorkflow', '--task-queue', taskQueue, '--workflow-id', `task-${taskId}`, '--input', input]);
+    // The result is stored encrypted; the CLI decodes it through the API's codec server, as an admin.
+    const codec = ['--codec-endpoint', codecEndpoint, '--codec-auth', `Bearer ${await api.token('admin', tenant)}`];
+    const { stdout } = await temporalCommand(['workflow', 'execute', '--type', 'TaskWorkflow', '--task-queue', taskQueue, '--workflow-id', `task-${taskId}`, '--input', input, ...codec]);
     const result = JSON.parse(stdout).result;
     assert.equal(result.status, 'completed');
     assert.deepEqual(result.solution.files, ['fizzbuzz.mjs']);

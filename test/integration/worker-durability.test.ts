@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { usageAttempt } from '../../domain/budget.js';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
@@ -104,7 +105,7 @@ describe('worker durability', () => {
 
     // The killed attempt never got an answer, so it spent nothing: only the retry is charged, once.
     const { rows: usage } = await db.query<{ attempt: number }>('SELECT attempt FROM budget_usage WHERE request_id = $1', [`${workflowId}:develop-1`]);
-    assert.deepEqual(usage.map((u) => u.attempt), [attempts[0]]);
+    assert.deepEqual(usage.map((u) => u.attempt), [usageAttempt(attempts[0]!, 0)]);
     const { rows: reservation } = await db.query('SELECT state, held::int FROM budget_reservations WHERE request_id = $1', [`${workflowId}:develop-1`]);
     assert.deepEqual(reservation, [{ state: 'committed', held: 0 }]);
   });
