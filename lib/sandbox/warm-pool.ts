@@ -257,7 +257,14 @@ async function execExit(exec: Docker.Exec, outputDone: Promise<unknown>): Promis
   });
   for (;;) {
     await Promise.race([outputDone, new Promise((r) => setTimeout(r, EXEC_POLL_MS))]);
-    const info = (await exec.inspect()) as { Running: boolean; ExitCode: number | null };
+    let info: { Running: boolean; ExitCode: number | null };
+    try {
+      info = (await exec.inspect()) as { Running: boolean; ExitCode: number | null };
+    } catch (err) {
+      // Under gVisor a killed container takes its exec records with it: the run was killed (SIGKILL).
+      if ((err as { statusCode?: number }).statusCode === 404) return 137;
+      throw err;
+    }
     if (!info.Running) return info.ExitCode ?? -1;
     if (streamEnded) await new Promise((r) => setTimeout(r, 10));
   }
@@ -271,8 +278,13 @@ async function execExit(exec: Docker.Exec, outputDone: Promise<unknown>): Promis
  */
 async function containerOomKilled(container: Docker.Container, exitCode: number): Promise<boolean> {
   if (exitCode !== 137) return false;
-  const info = (await container.inspect()) as { State?: { OOMKilled?: boolean } };
-  if (info.State?.OOMKilled === true) return true;
+  // Under gVisor an OOM kills the whole sandbox; the engine flags it on an event that may lag the exec's exit.
+  for (let i = 0; i < 20; i += 1) {
+    const info = (await container.inspect()) as { State?: { OOMKilled?: boolean; Running?: boolean } };
+    if (info.State?.OOMKilled === true) return true;
+    if (info.State?.Running !== false) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   try {
     const exec = await container.exec({
       Cmd: ['cat', '/sys/fs/cgroup/memory/memory.oom_control', '/sys/fs/cgroup/memory.events'],

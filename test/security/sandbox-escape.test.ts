@@ -108,11 +108,17 @@ const CASES: EscapeCase[] = [
     name: 'fork bomb (pids limit)',
     file: 'fork_bomb.py',
     check: (run) => {
-      const outcome = contained(run);
-      const forks = Number(/FORKS (\d+)/.exec(run.stdout)?.[1]);
-      // Under gVisor the cgroup's limit also covers gVisor's own threads (SANDBOX_RUNSC_PIDS_OVERHEAD).
+      // Under gVisor the cgroup's limit also covers gVisor's own threads (SANDBOX_RUNSC_PIDS_OVERHEAD),
+      // and using it up stops the whole sandbox: no closing line then, the forks printed before are the evidence.
       const limit = pidsLimit + (run.runtime === 'runsc' ? config.SANDBOX_RUNSC_PIDS_OVERHEAD : 0);
+      const forks = Math.max(0, ...[...run.stdout.matchAll(/FORKED (\d+)/g)].map((m) => Number(m[1])));
       assert.ok(forks < limit, `${forks} forks under a pids limit of ${limit}`);
+      if (run.runtime === 'runsc' && !/FORKS /.test(run.stdout)) {
+        assert.deepEqual(lines(run, 'ESCAPED'), []);
+        assert.notEqual(run.exitCode, 0);
+        return `sandbox stopped by gVisor after ${forks} forks (exit ${run.exitCode})`;
+      }
+      const outcome = contained(run);
       return `${outcome}; ${forks} forks allowed of ${limit} pids`;
     },
   },
