@@ -7,6 +7,7 @@ import { createTokenVerifier } from '../lib/tokens.js';
 import { registerAuth } from './auth.js';
 import type { ApiDeps } from './context.js';
 import { registerErrorHandler } from './error-handler.js';
+import { documentProblemMediaType } from './openapi-problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { budgetRoutes } from './routes/budgets.js';
 import { codecRoutes } from './routes/codec.js';
@@ -125,7 +126,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => documentProblemMediaType(jsonSchemaTransformObject(input)),
   });
   await app.register(healthRoutes(deps));
   await app.register(taskRoutes(deps));

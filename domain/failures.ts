@@ -30,6 +30,10 @@ export const FAILURE_TYPES = {
   LlmProviderError: { retryable: true },
   /** A prompt update's state does not allow the decision (approving a rejected or expired update…). */
   PromptUpdateStateError: { retryable: false },
+  /** A sandbox container did not match its hardened spec before or after a run: never retried, counted as escape. */
+  SandboxContainmentError: { retryable: false },
+  /** A sandbox run waited on its tenant's rate limit longer than the step allows. */
+  SandboxRateLimitWaitExceeded: { retryable: false },
   /** A referenced record (task, solution) does not exist. */
   NotFoundError: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;

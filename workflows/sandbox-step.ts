@@ -29,7 +29,7 @@ export async function runSandboxStep(request: SandboxRunRequest, options: Sandbo
     // The workflow's cancellation completes only once the activity has killed the container.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     scheduleToStartTimeout: '1 hour',
-    retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES, 'SandboxContainmentError'] },
+    retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
   });
   const maxWait = options.maxRateLimitWaitMs ?? 6 * 60 * 60 * 1000;
   let waited = 0;

@@ -77,6 +77,14 @@ const ActivePromptView = z.object({ role: z.enum(AGENT_ROLES), version: z.number
 
 const newUpdateId = () => `pu-${randomUUID()}`;
 
+const DECISION_TIMEOUT_MS = 10_000;
+// gRPC's DEADLINE_EXCEEDED, on the error or the service error wrapping it.
+const GRPC_DEADLINE_EXCEEDED = 4;
+const isDeadlineExceeded = (err: unknown): boolean => {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  return e?.code === GRPC_DEADLINE_EXCEEDED || e?.cause?.code === GRPC_DEADLINE_EXCEEDED;
+};
+
 export function promptRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   const audit = (identity: TokenClaims, action: string, resource: string, outcome: 'allowed' | 'failed', requestId: string, detail: Record<string, unknown> = {}) =>
     writeAudit(deps.db, { tenantId: identity.tenant, actor: identity.sub, role: identity.role, action, resource, outcome, requestId, detail });
@@ -86,13 +94,17 @@ export function promptRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
     const update = decision === 'approve' ? approvePromptUpdate : rejectPromptUpdate;
     try {
       // The verified actor travels with the decision; the workflow's validator checks the role again.
-      const status = await handle.executeUpdate(update, { args: [{ actor: identity.sub, userRole: identity.role, comment }] });
+      // A workflow no worker runs would keep the caller waiting: the update gets a deadline.
+      const status = await deps.temporal.connection.withDeadline(Date.now() + DECISION_TIMEOUT_MS, () =>
+        handle.executeUpdate(update, { args: [{ actor: identity.sub, userRole: identity.role, comment }] }),
+      );
       await audit(identity, 'prompt:approve', `prompt-update/${id}`, 'allowed', requestId, { decision, status });
       return { updateId: id, status };
     } catch (err) {
       await audit(identity, 'prompt:approve', `prompt-update/${id}`, 'failed', requestId, { decision, error: (err as Error).message });
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no prompt update ${id} is waiting for a decision`);
       if (err instanceof WorkflowUpdateFailedError) throw new ConflictError(`the decision was refused: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+      if (isDeadlineExceeded(err)) throw new UnavailableError(`the workflow did not take the decision within ${DECISION_TIMEOUT_MS / 1000} s; is a supervisor worker running?`);
       throw err;
     }
   }
@@ -185,7 +197,7 @@ export function promptRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             security: bearerAuth,
             params: UpdateParams,
             body: DecisionBody,
-            response: { 200: Decided, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+            response: { 200: Decided, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody },
           },
         },
         async (request) => decide(request.identity!, request.params.id, decision, request.body.comment, request.id),

@@ -102,4 +102,23 @@ describe('prompt governance through the API and `golden prompt`', () => {
     assert.equal((await golden(['prompt', 'propose', '--role', 'reviewer', '--body', 'Name the failing case.', '--reason', 'vague reviews', '--id', id], adminToken)).code, 0);
     await waitFor('the update to apply', async () => ((await status(id)) === 'applied' ? true : undefined), 15_000, 200);
   });
+
+  it('answers 503, not a hang, when no worker takes the decision', async () => {
+    // Its own queue prefix, which no worker polls: the workflow never runs.
+    const idle = await createTestApi(testConfig());
+    try {
+      const token = await idle.token('admin', tenant, 'ada');
+      const proposed = await idle.app.inject({ method: 'POST', url: '/prompts/updates', headers: { authorization: `Bearer ${token}` }, payload: { agentRole: 'security', body: 'x', reason: 'y' } });
+      assert.equal(proposed.statusCode, 202, proposed.body);
+      const { updateId } = proposed.json<{ updateId: string }>();
+      const started = Date.now();
+      const decided = await idle.app.inject({ method: 'POST', url: `/prompts/updates/${updateId}/approve`, headers: { authorization: `Bearer ${token}` }, payload: {} });
+      assert.equal(decided.statusCode, 503, decided.body);
+      assert.match(decided.json<{ detail: string }>().detail, /is a supervisor worker running/);
+      assert.ok(Date.now() - started < 20_000);
+      await idle.temporal.workflow.getHandle(`prompt-${updateId}`).terminate('test clean-up');
+    } finally {
+      await idle.close();
+    }
+  });
 });
