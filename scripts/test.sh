@@ -23,6 +23,8 @@ run_suite() {
 run_suite unit 120 dist/test/unit
 run_suite workflows 300 dist/test/workflows
 run_suite integration 900 dist/test/integration
+# JWT attacks, RBAC matrix, rate limits, audit chain, payload codec, and the sandbox escape suite under every runtime.
+run_suite security 900 dist/test/security
 
 # A suite that failed without counting a failing test (killed by its budget) still counts once.
 dead=0
