@@ -162,6 +162,7 @@ export class WarmPool {
     if (index < 0) return;
     list.splice(index, 1);
     await this.executor.destroy(warm.container).catch((err: unknown) => this.options.onError?.(err));
+    warm.launcher.stream.destroy();
     void this.refill(language);
   }
 
@@ -180,7 +181,10 @@ export class WarmPool {
       return await this.exec(warm, request, opts.signal);
     } finally {
       // Its processes are already dead (killed after the exec); removal is off the caller's path, and close() waits for it.
-      const removal = this.executor.destroy(warm.container).catch((err: unknown) => this.options.onError?.(err));
+      const removal = this.executor
+        .destroy(warm.container)
+        .catch((err: unknown) => this.options.onError?.(err))
+        .finally(() => warm.launcher.stream.destroy());
       this.removals.add(removal);
       void removal.finally(() => this.removals.delete(removal));
       // Refilled after the run, not during it: a container start would compete with the run for CPU.
@@ -208,7 +212,7 @@ export class WarmPool {
       watch.stop();
     }
     const durationMs = performance.now() - started;
-    const oomKilled = await containerOomKilled(container, exitCode);
+    const oomKilled = await containerOomKilled(container, exitCode, runtime, watch.timedOut() || watch.cancelled());
     // A process the run left behind (a grandchild holding stdout) keeps the stream open: it dies with the
     // container now. Otherwise the output is complete and the container dies with its removal, after the result.
     if (!watch.outputEnded()) await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
@@ -241,6 +245,9 @@ export class WarmPool {
     this.ready.clear();
     for (const warm of all) clearTimeout(warm.retire);
     await Promise.all(all.map((w) => this.executor.destroy(w.container).catch((err: unknown) => this.options.onError?.(err))));
+    // The engine does not always end an idle launcher's attach stream when its container goes (under
+    // gVisor it stays open), and an open socket would keep the process alive after close().
+    for (const warm of all) warm.launcher.stream.destroy();
     await Promise.all([...this.removals]);
   }
 }
@@ -274,10 +281,15 @@ async function execExit(exec: Docker.Exec, outputDone: Promise<unknown>): Promis
  * Whether the kernel's OOM killer struck in the container. The engine flags
  * only an OOM-killed main process, and a warm container's main process is
  * the idle `sleep`; so after a SIGKILL exit (137) the container's own memory
- * cgroup is asked for its oom_kill count (cgroup v1 or v2 file).
+ * cgroup is asked for its oom_kill count (cgroup v1 or v2 file). Under gVisor
+ * it is inferred (see below); a run that SIGKILLs itself is then reported as
+ * OOM-killed, which changes nothing but the failure's label.
  */
-async function containerOomKilled(container: Docker.Container, exitCode: number): Promise<boolean> {
-  if (exitCode !== 137) return false;
+async function containerOomKilled(container: Docker.Container, exitCode: number, runtime: SandboxRuntime, killedByUs: boolean): Promise<boolean> {
+  if (exitCode !== 137 || killedByUs) return false;
+  // gVisor's own kernel kills the largest process when the sandbox runs out of memory, and keeps no
+  // count of it (its cgroupfs has no oom_control or memory.events): a SIGKILL we did not send is that.
+  if (runtime === 'runsc') return true;
   // Under gVisor an OOM kills the whole sandbox; the engine flags it on an event that may lag the exec's exit.
   for (let i = 0; i < 20; i += 1) {
     const info = (await container.inspect()) as { State?: { OOMKilled?: boolean; Running?: boolean } };
