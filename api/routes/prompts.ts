@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, Workfl
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AGENT_ROLES } from '../../domain/agent-roles.js';
-import { PROMPT_UPDATE_STATUSES, PromptBody, PromptUpdateId, promptWorkflowId, type PromptUpdateProposal } from '../../domain/governance.js';
+import { PROMPT_UPDATE_STATUSES, PromptBody, PromptUpdateId, isFinalPromptUpdateStatus, promptWorkflowId, type PromptUpdateProposal } from '../../domain/governance.js';
 import { taskQueueName } from '../../domain/task-queues.js';
 import type { TokenClaims } from '../../domain/schemas/identity.js';
 import { NoEarlierPromptError, activePrompt, governanceStatus, listPromptUpdates, rollbackPrompt } from '../../lib/governance.js';
@@ -90,7 +90,16 @@ export function promptRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
     writeAudit(deps.db, { tenantId: identity.tenant, actor: identity.sub, role: identity.role, action, resource, outcome, requestId, detail });
 
   async function decide(identity: TokenClaims, id: string, decision: 'approve' | 'reject', comment: string | undefined, requestId: string) {
+    // The database knows first whether there is anything to decide: a final update is not sent to its workflow.
+    const [known] = await listPromptUpdates(deps.db, { id, limit: 1 });
     const handle = deps.temporal.workflow.getHandle(promptWorkflowId(id));
+    if (!known) {
+      // Its workflow records it first thing: a running workflow without a row has no worker yet.
+      const running = await handle.describe().then((d) => d.status.name === 'RUNNING', () => false);
+      if (running) throw new UnavailableError(`prompt update ${id} is not recorded yet; is a supervisor worker running?`);
+      throw new NotFoundError(`no prompt update ${id}`);
+    }
+    if (isFinalPromptUpdateStatus(known.status)) throw new ConflictError(`prompt update ${id} is already ${known.status}`);
     const update = decision === 'approve' ? approvePromptUpdate : rejectPromptUpdate;
     try {
       // The verified actor travels with the decision; the workflow's validator checks the role again.

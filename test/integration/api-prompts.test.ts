@@ -115,6 +115,16 @@ describe('prompt governance through the API and `golden prompt`', () => {
       const decided = await idle.app.inject({ method: 'POST', url: `/prompts/updates/${updateId}/approve`, headers: { authorization: `Bearer ${token}` }, payload: {} });
       assert.equal(decided.statusCode, 503, decided.body);
       assert.match(decided.json<{ detail: string }>().detail, /is a supervisor worker running/);
+      // Once recorded but with no worker to take the decision, the update's deadline answers the same way.
+      await idle.db.query(
+        `INSERT INTO prompt_updates (id, agent_role, base_version, body, reason, source, proposed_by, status, expires_at)
+         VALUES ($1, 'security', 1, 'x', 'y', 'operator', 'ada', 'pending_approval', now() + interval '1 hour')`,
+        [updateId],
+      );
+      const waited = await idle.app.inject({ method: 'POST', url: `/prompts/updates/${updateId}/approve`, headers: { authorization: `Bearer ${token}` }, payload: {} });
+      assert.equal(waited.statusCode, 503, waited.body);
+      assert.match(waited.json<{ detail: string }>().detail, /did not take the decision within 10 s/);
+      await idle.db.query(`UPDATE prompt_updates SET status = 'expired' WHERE id = $1`, [updateId]);
       assert.ok(Date.now() - started < 20_000);
       await idle.temporal.workflow.getHandle(`prompt-${updateId}`).terminate('test clean-up');
     } finally {
