@@ -78,7 +78,8 @@ describe(`API fuzzing with schemathesis (${process.env.FUZZ_SCALE === 'ci' ? 'ci
       '--report', 'ndjson',
       '--report-dir', reportDir,
     ];
-    const result = await run(bin.trim(), args, { timeout: (SCALE.maxSeconds + 180) * 1000, maxBuffer: 64 * 1024 * 1024 }).then(
+    // In the report dir: schemathesis keeps its example database in the working directory.
+    const result = await run(bin.trim(), args, { cwd: reportDir, timeout: (SCALE.maxSeconds + 180) * 1000, maxBuffer: 64 * 1024 * 1024 }).then(
       (r) => ({ code: 0, out: r.stdout }),
       (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
     );
