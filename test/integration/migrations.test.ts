@@ -6,27 +6,22 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { projectRoot } from '../../lib/paths.js';
 import { readMigrations, runMigrations } from '../../lib/migrations.js';
-import { requireServices, testConfig, uniqueId } from '../support/services.js';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
+import { requireServices, testConfig } from '../support/services.js';
 
 const config = testConfig();
-const dbName = uniqueId('mig').replace(/-/g, '_').toLowerCase();
 const migrationsDir = join(projectRoot(), 'migrations');
-let admin: pg.Client;
+let scratch: ScratchDatabase;
 let databaseUrl: string;
 
 describe('migration runner', () => {
   before(async () => {
     await requireServices(config, ['postgres']);
-    admin = new pg.Client({ connectionString: config.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const url = new URL(config.DATABASE_URL);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
+    scratch = await createScratchDatabase(config, 'mig');
+    databaseUrl = scratch.url;
   });
   after(async () => {
-    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin?.end();
+    await scratch?.drop();
   });
 
   it('applies each migration once even when two runners race', async () => {

@@ -10,7 +10,8 @@ import { createDb, type Db } from '../../lib/db.js';
 import { runMigrations } from '../../lib/migrations.js';
 import { projectRoot } from '../../lib/paths.js';
 import { golden } from '../support/cli.js';
-import { requireServices, testConfig, uniqueId } from '../support/services.js';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
+import { requireServices, testConfig } from '../support/services.js';
 
 /**
  * The audit trail in a database of its own (the shared one must stay
@@ -20,8 +21,7 @@ import { requireServices, testConfig, uniqueId } from '../support/services.js';
  * superuser does with the triggers off is found by `golden audit verify`.
  */
 const config = testConfig();
-const dbName = uniqueId('audit').replace(/-/g, '_').toLowerCase();
-let admin: pg.Client;
+let scratch: ScratchDatabase;
 let owner: pg.Client;
 let db: Db;
 let databaseUrl: string;
@@ -54,12 +54,8 @@ async function refusal(client: pg.Client, sql: string): Promise<string> {
 describe('tamper-evident, append-only audit trail', () => {
   before(async () => {
     await requireServices(config, ['postgres']);
-    admin = new pg.Client({ connectionString: config.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const url = new URL(config.DATABASE_URL);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
+    scratch = await createScratchDatabase(config, 'audit');
+    databaseUrl = scratch.url;
     owner = new pg.Client({ connectionString: databaseUrl });
     await owner.connect();
     db = createDb({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: 10 });
@@ -77,8 +73,7 @@ describe('tamper-evident, append-only audit trail', () => {
   after(async () => {
     await db?.end();
     await owner?.end();
-    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin?.end();
+    await scratch?.drop();
   });
 
   it('chains the entries written before the migration and every concurrent one after it', async () => {
