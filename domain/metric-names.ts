@@ -30,6 +30,25 @@ export const METRICS = {
   promptApprovalOverdue: 'prompt_approval_overdue_total',
   llmRequestDuration: 'llm_request_duration_seconds',
   activityExecutions: 'golden_activity_executions_total',
+  // Recorded by the task pipeline (alert sources named by the seed and issue 10).
+  securityGuardBypass: 'security_guard_bypass_total',
+  escalationFailures: 'escalation_failures_total',
+  escalationsUnresolved: 'escalations_unresolved',
+  escalationResolutionSeconds: 'escalation_resolution_time_seconds',
+  tasksActive: 'tasks_active',
+  // Prometheus recording rules (domain/recording-rules.ts); the seed's dashboard names.
+  peerReviewConsensusP95: 'peer_review_consensus_time_p95',
+  sandboxExecutionP95: 'sandbox_execution_time_p95',
+  escalationResolutionP90: 'escalation_resolution_time_p90',
+  sandboxTimeoutRatio: 'sandbox_timeout_ratio',
+  httpErrorRatio: 'http_error_ratio',
+  taskQueueBacklog: 'task_queue_backlog',
+  hpaCurrentReplicas: 'hpa_current_replicas',
+  hpaDesiredReplicas: 'hpa_desired_replicas',
+  // Exported by other programs: Temporal Server's matching service and kube-state-metrics.
+  temporalApproximateBacklog: 'approximate_backlog_count',
+  kubeHpaCurrentReplicas: 'kube_horizontalpodautoscaler_status_current_replicas',
+  kubeHpaDesiredReplicas: 'kube_horizontalpodautoscaler_status_desired_replicas',
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
