@@ -36,6 +36,14 @@ export const FAILURE_TYPES = {
   SandboxRateLimitWaitExceeded: { retryable: false },
   /** A referenced record (task, solution) does not exist. */
   NotFoundError: { retryable: false },
+  /** A solution reached peer review without passing every guard: refused and counted (security_guard_bypass_total). */
+  GuardBypassError: { retryable: false },
+  /** An operator discarded the task's dead letter: the task ends `discarded`, its budget released. */
+  TaskDiscardedError: { retryable: false },
+  /** An escalation decided to abort the task. */
+  TaskAbortedError: { retryable: false },
+  /** The task ran out of escalations, or an escalation passed its deadline undecided too often. */
+  TaskEscalationFailedError: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type FailureType = keyof typeof FAILURE_TYPES;

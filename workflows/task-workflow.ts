@@ -39,7 +39,7 @@ export async function TaskWorkflow(rawInput: unknown): Promise<TaskResult> {
     throw ApplicationFailure.nonRetryable(`invalid workflow id "${workflowId}": TaskWorkflow ids are task-<id>`, 'InvalidInputError');
   }
 
-  const progress: TaskProgress = { status: 'running', step: 'start' };
+  const progress: TaskProgress = { status: 'running', step: 'start', round: 1, iteration: 1, guidance: 0 };
   setHandler(taskProgressQuery, () => progress);
   const setStatus = (status: TaskStatus) => {
     progress.status = status;
