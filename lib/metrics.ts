@@ -127,6 +127,30 @@ export function createMetrics(service: string) {
       help: 'Tokens really spent that could not be charged: the hold had expired and the limit was reached',
       registers: [registry],
     }),
+    securityGuardBypass: new Counter({
+      name: METRICS.securityGuardBypass,
+      help: 'Solutions that reached peer review without passing every guard (refused; must stay 0)',
+      registers: [registry],
+    }),
+    escalationFailures: new Counter({
+      name: METRICS.escalationFailures,
+      help: 'Escalations that passed their deadline without a decision',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    escalationResolutionSeconds: new Histogram({
+      name: METRICS.escalationResolutionSeconds,
+      help: 'Time from an escalation opening to its decision',
+      labelNames: ['source'],
+      buckets: [1, 5, 30, 60, 300, 900, 1800, 3600, 4 * 3600, 24 * 3600],
+      registers: [registry],
+    }),
+    tasksFinished: new Counter({
+      name: METRICS.tasksFinished,
+      help: 'Tasks that ended, by final status (the completion-rate SLO is computed from it)',
+      labelNames: ['status'],
+      registers: [registry],
+    }),
   };
 }
 
