@@ -128,6 +128,22 @@ export const ConfigSchema = z.object({
   PROMPT_APPROVAL_WARN_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(90 * 86_400).default(86_400),
   /** How often a waiting prompt update asks the database again (psql approvals, ended cooldowns). */
   PROMPT_RECHECK_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(86_400).default(60),
+  /** Guard → remediation rounds of one solution before the task escalates. */
+  TASK_MAX_FIX_ITERATIONS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(20).default(3),
+  /** Peer reviews of one task (each rejection sends the solution back) before it escalates. */
+  TASK_MAX_REVIEW_ROUNDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(10).default(3),
+  /** Escalations one task may go through before it fails. */
+  TASK_MAX_ESCALATIONS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(10).default(3),
+  /** Votes arriving later than this are not counted. */
+  PEER_REVIEW_DEADLINE_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(86_400).default(600),
+  /** How long an escalation waits for a human decision before it fails and the task escalates again. */
+  ESCALATION_DEADLINE_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(7 * 86_400).default(86_400),
+  /** A supervisor synthesis at or above this confidence is applied without a human (never to abort, never over a security veto). */
+  ESCALATION_AUTO_APPLY_CONFIDENCE: z.coerce.number({ message: 'must be a number' }).min(0).max(1).default(0.8),
+  /** How long a parked task waits for a re-drive or discard of its dead letter before it fails. */
+  DEAD_LETTER_DEADLINE_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(30 * 86_400).default(7 * 86_400),
+  /** Below this weighted review score an approved solution is refactored. */
+  GUARD_QUALITY_THRESHOLD: z.coerce.number({ message: 'must be a number' }).min(0).max(1).default(0.6),
   /** How many times a rejected answer is asked again with a correction before the call fails for good. */
   LLM_CORRECTIVE_RETRIES: z.coerce.number({ message: 'must be a number' }).int().min(0).max(10).default(2),
   /** JSON: model → USD per million tokens, e.g. {"gpt-4o-mini":{"prompt":0.15,"completion":0.6}}; unpriced models report no cost. */
