@@ -8,11 +8,17 @@ import type { Metrics } from '../lib/metrics.js';
 import { createAgentCaller } from './agent-call.js';
 import { createBudgetActivities } from './budget.js';
 import { createDeveloperAgentActivities } from './developer-agent.js';
+import { createEscalationAgentActivities } from './escalation-agent.js';
 import { createGovernanceActivities, type GovernanceDeps } from './governance.js';
+import { createQualityAgentActivities } from './quality-agents.js';
 import { createReviewAgentActivities } from './review-agents.js';
 import { createSandboxProbeActivities } from './sandbox-probe.js';
 import { createSandboxActivities, type SandboxServices } from './sandbox.js';
+import { createSolutionTestActivities } from './solution-tests.js';
 import { createTaskRecordActivities } from './task-records.js';
+import { createTaskPipelineActivities } from './task-pipeline.js';
+import { createEscalationRecordActivities } from './escalation.js';
+import type { PipelinePolicy } from '../domain/task-pipeline.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -26,6 +32,8 @@ export interface ActivityDeps {
   llmPolicy: { correctiveRetries: number; prices: PriceTable };
   /** Deadlines of prompt updates (learning governance). */
   governance: GovernanceDeps['governance'];
+  /** The task pipeline's knobs (fix iterations, review rounds, deadlines…), from config. */
+  pipeline: PipelinePolicy;
   logger?: Pick<Logger, 'error'>;
 }
 
@@ -34,12 +42,17 @@ export function createActivities(deps: ActivityDeps) {
   const callAgent = createAgentCaller({ ...deps, ...deps.llmPolicy });
   return {
     ...createTaskRecordActivities(deps),
+    ...createTaskPipelineActivities(deps),
+    ...createEscalationRecordActivities(deps),
     ...createBudgetActivities(deps),
     ...createDeveloperAgentActivities({ db: deps.db, metrics: deps.metrics, callAgent }),
     ...createGovernanceActivities(deps),
     ...createReviewAgentActivities({ db: deps.db, metrics: deps.metrics, callAgent }),
+    ...createQualityAgentActivities({ db: deps.db, callAgent }),
+    ...createEscalationAgentActivities({ db: deps.db, callAgent }),
     ...createSandboxProbeActivities(deps),
     ...createSandboxActivities(deps),
+    ...createSolutionTestActivities(deps),
   };
 }
 

@@ -75,7 +75,19 @@ function summarize(run: SandboxExecution, tests: TestReport): SandboxRunComplete
   };
 }
 
-export function createSandboxActivities({ db, metrics, sandbox }: SandboxActivityDeps) {
+/** A request as the sandbox accepts it, or a non-retryable InvalidInputError naming what is wrong. */
+export function parseSandboxRequest(input: unknown): SandboxRunRequest {
+  const parsed = SandboxRunRequest.safeParse(input);
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid sandbox request: ${describeZodError(parsed.error)}`, 'InvalidInputError');
+  return parsed.data;
+}
+
+/**
+ * One sandbox run inside an activity: the tenant's rate limit, the run with
+ * heartbeats (cancelling the activity kills the container), its metrics, and
+ * its record in `sandbox_runs`. Every activity that runs code goes through it.
+ */
+export function createSandboxRunner({ db, metrics, sandbox }: SandboxActivityDeps) {
   const record = (run: SandboxExecution) => {
     metrics.sandboxExecutionSeconds.observe({ language: run.language, runtime: run.runtime, warm: String(run.warm) }, run.durationMs / 1000);
     if (run.flags.timedOut) metrics.sandboxTimeouts.inc({ language: run.language, runtime: run.runtime });
@@ -83,6 +95,48 @@ export function createSandboxActivities({ db, metrics, sandbox }: SandboxActivit
     if (reason) metrics.sandboxExecutionFailures.inc({ reason, runtime: run.runtime });
   };
 
+  return async function runInSandbox(request: SandboxRunRequest): Promise<SandboxRunResult> {
+    const admission = await sandbox.limiter.admit(request.tenantId, request.runId);
+    if (!admission.admitted) {
+      metrics.sandboxRateLimited.inc();
+      return { status: 'rate-limited', waitMs: admission.waitMs };
+    }
+
+    const ctx = Context.current();
+    const abort = new AbortController();
+    const onCancel = () => abort.abort();
+    ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+    let run: SandboxExecution;
+    try {
+      run = await withHeartbeats(async () => {
+        const warm = await sandbox.pool?.run(request, { signal: abort.signal });
+        return warm ?? (await sandbox.executor.run(request, { signal: abort.signal }));
+      }, { runId: request.runId });
+    } catch (err) {
+      const runtime = (await sandbox.executor.resolveRuntime().catch(() => 'runc')) as SandboxRuntime;
+      if (err instanceof SandboxContainmentError) {
+        metrics.sandboxExecutionFailures.inc({ reason: 'escape', runtime });
+        // Never retried: a container that was not contained must be looked at by a person.
+        throw ApplicationFailure.nonRetryable(err.message, err.name);
+      }
+      if (err instanceof SandboxInfraError || err instanceof SandboxRuntimeUnavailableError) {
+        metrics.sandboxExecutionFailures.inc({ reason: 'infra', runtime });
+      }
+      throw err;
+    } finally {
+      ctx.cancellationSignal.removeEventListener('abort', onCancel);
+    }
+
+    record(run);
+    const tests = parseTestReport(request.language, run.stdout);
+    await saveSandboxRun(db, request.tenantId, run, tests);
+    if (run.flags.cancelled) throw new CancelledFailure(`sandbox run ${request.runId} was cancelled; its container was killed`);
+    return summarize(run, tests);
+  };
+}
+
+export function createSandboxActivities(deps: SandboxActivityDeps) {
+  const runInSandbox = createSandboxRunner(deps);
   return {
     /**
      * Runs agent-written code and its tests in a hardened container (queue:
@@ -91,46 +145,7 @@ export function createSandboxActivities({ db, metrics, sandbox }: SandboxActivit
      * failing, so waiting never spends a retry attempt.
      */
     async runSandbox(input: SandboxRunRequest): Promise<SandboxRunResult> {
-      const parsed = SandboxRunRequest.safeParse(input);
-      if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid sandbox request: ${describeZodError(parsed.error)}`, 'InvalidInputError');
-      const request = parsed.data;
-
-      const admission = await sandbox.limiter.admit(request.tenantId, request.runId);
-      if (!admission.admitted) {
-        metrics.sandboxRateLimited.inc();
-        return { status: 'rate-limited', waitMs: admission.waitMs };
-      }
-
-      const ctx = Context.current();
-      const abort = new AbortController();
-      const onCancel = () => abort.abort();
-      ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
-      let run: SandboxExecution;
-      try {
-        run = await withHeartbeats(async () => {
-          const warm = await sandbox.pool?.run(request, { signal: abort.signal });
-          return warm ?? (await sandbox.executor.run(request, { signal: abort.signal }));
-        }, { runId: request.runId });
-      } catch (err) {
-        const runtime = (await sandbox.executor.resolveRuntime().catch(() => 'runc')) as SandboxRuntime;
-        if (err instanceof SandboxContainmentError) {
-          metrics.sandboxExecutionFailures.inc({ reason: 'escape', runtime });
-          // Never retried: a container that was not contained must be looked at by a person.
-          throw ApplicationFailure.nonRetryable(err.message, err.name);
-        }
-        if (err instanceof SandboxInfraError || err instanceof SandboxRuntimeUnavailableError) {
-          metrics.sandboxExecutionFailures.inc({ reason: 'infra', runtime });
-        }
-        throw err;
-      } finally {
-        ctx.cancellationSignal.removeEventListener('abort', onCancel);
-      }
-
-      record(run);
-      const tests = parseTestReport(request.language, run.stdout);
-      await saveSandboxRun(db, request.tenantId, run, tests);
-      if (run.flags.cancelled) throw new CancelledFailure(`sandbox run ${request.runId} was cancelled; its container was killed`);
-      return summarize(run, tests);
+      return runInSandbox(parseSandboxRequest(input));
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { TaskStatus } from '../domain/task-status.js';
 import type { DeveloperSolution } from '../domain/schemas/solution.js';
-import type { TaskResult, TaskView, TaskWorkflowInput } from '../domain/schemas/task.js';
+import type { SolutionSummary, TaskResult, TaskView, TaskWorkflowInput } from '../domain/schemas/task.js';
 import type { Db } from './db.js';
 
 export interface TaskRow {
@@ -110,4 +110,91 @@ export async function saveSolution(db: Db, record: SolutionRecord): Promise<stri
     ],
   );
   return rows[0]!.id;
+}
+
+export interface StoredSolution {
+  id: string;
+  taskId: string;
+  tenantId: string;
+  step: string;
+  agentRole: string;
+  solution: DeveloperSolution;
+  createdAt: string;
+}
+
+/** The task's newest solution version (by when its step first stored it), whichever agent wrote it. */
+export async function getLatestSolution(db: Db, taskId: string): Promise<StoredSolution | undefined> {
+  const { rows } = await db.query<{
+    id: string; task_id: string; tenant_id: string; step: string; agent_role: string;
+    summary: string; files: DeveloperSolution['files']; tests: DeveloperSolution['tests']; created_at: Date;
+  }>(
+    `SELECT id, task_id, tenant_id, step, agent_role, summary, files, tests, created_at
+       FROM task_solutions WHERE task_id = $1 ORDER BY created_at DESC, id LIMIT 1`,
+    [taskId],
+  );
+  const r = rows[0];
+  return (
+    r && {
+      id: r.id,
+      taskId: r.task_id,
+      tenantId: r.tenant_id,
+      step: r.step,
+      agentRole: r.agent_role,
+      solution: { summary: r.summary, files: r.files, tests: r.tests },
+      createdAt: r.created_at.toISOString(),
+    }
+  );
+}
+
+export interface PeerReviewFeedback {
+  reviewId: string;
+  outcome: string | null;
+  explanation: string | null;
+  votes: Array<{ role: string; verdict: string; score: number; reasons: string[] }>;
+}
+
+/** A peer review's votes and, once decided, its outcome and explanation: what a revision answers to. */
+export async function getPeerReviewFeedback(db: Db, reviewId: string): Promise<PeerReviewFeedback | undefined> {
+  const [{ rows: reviews }, { rows: votes }] = await Promise.all([
+    db.query<{ outcome: string; explanation: string }>('SELECT outcome, explanation FROM peer_reviews WHERE id = $1', [reviewId]),
+    db.query<{ role: string; verdict: string; score: string; reasons: string[] }>(
+      'SELECT role, verdict, score, reasons FROM peer_review_votes WHERE review_id = $1 ORDER BY role',
+      [reviewId],
+    ),
+  ]);
+  if (!reviews[0] && votes.length === 0) return undefined;
+  return {
+    reviewId,
+    outcome: reviews[0]?.outcome ?? null,
+    explanation: reviews[0]?.explanation ?? null,
+    votes: votes.map((v) => ({ role: v.role, verdict: v.verdict, score: Number(v.score), reasons: v.reasons })),
+  };
+}
+
+/** The task's newest decided peer review, as the escalation's supervisor reads it. */
+export async function getLatestPeerReview(db: Db, taskId: string): Promise<{ id: string; outcome: string; quality: number; explanation: string } | undefined> {
+  const { rows } = await db.query<{ id: string; outcome: string; quality: string; explanation: string }>(
+    'SELECT id, outcome, quality, explanation FROM peer_reviews WHERE task_id = $1 ORDER BY created_at DESC, id LIMIT 1',
+    [taskId],
+  );
+  return rows[0] && { ...rows[0], quality: Number(rows[0].quality) };
+}
+
+/** What a workflow gets for a stored solution version: its reference, what it contains and what the call cost. */
+export function toSolutionSummary(
+  solutionId: string,
+  solution: DeveloperSolution,
+  call: { model: string; provider: string; rounds: number; usage: { promptTokens: number; completionTokens: number }; costUsd: number | null },
+): SolutionSummary {
+  return {
+    solutionId,
+    summary: solution.summary,
+    files: solution.files.map((f) => f.path),
+    tests: solution.tests.map((f) => f.path),
+    model: call.model,
+    provider: call.provider,
+    rounds: call.rounds,
+    usage: call.usage,
+    costUsd: call.costUsd,
+  };
 }

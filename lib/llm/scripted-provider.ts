@@ -2,10 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readTaskBlock } from '../../domain/llm/task-block.js';
 import type { LlmProvider, LlmRequest, LlmResponse } from './provider.js';
 import { estimateTokens } from './token-estimate.js';
-import { scriptedDeveloperSolution } from './scripted-scripts.js';
 import { misbehave, misbehaviourFromText, type MisbehaviourPlan } from './scripted-misbehaviour.js';
 import { correctionRoundOf } from '../../domain/llm/corrective-prompt.js';
 import { scriptedReviewVote } from './scripted-reviews.js';
+import { scriptedDeveloperAnswer, scriptedSecurityReview, scriptedSynthesis, scriptedTestAnswer } from './scripted-pipeline.js';
+import { revisionReasonOf } from '../../domain/llm/revision-block.js';
+import type { DeveloperSolution } from '../../domain/schemas/solution.js';
 
 export const SCRIPTED_MODEL = 'scripted-stand-in-v1';
 
@@ -18,6 +20,15 @@ export interface ScriptedProviderOptions {
   latencyMs?: number;
   /** Misbehave for every task (tests); a task's own `scripted-misbehave:` directive wins. */
   misbehave?: MisbehaviourPlan;
+}
+
+/** A directive the stand-in cannot follow is a request it has no script for. */
+function scripted<T>(answer: () => T): T {
+  try {
+    return answer();
+  } catch (err) {
+    throw new NoScriptError((err as Error).message);
+  }
 }
 
 /**
@@ -37,31 +48,32 @@ export class ScriptedProvider implements LlmProvider {
   async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
     if (this.latencyMs > 0) await sleep(this.latencyMs, undefined, { signal });
     const kind = request.answerKind ?? (request.role === 'developer' ? 'developerSolution' : undefined);
-    if (kind !== 'developerSolution' && kind !== 'reviewVote') {
+    if (kind === undefined || kind === 'architectReview') {
       throw new NoScriptError(`the scripted provider has no script for role ${request.role}${kind ? ` answering ${kind}` : ''}`);
     }
     const block = readTaskBlock(request.prompt);
     if (!block) throw new NoScriptError('the scripted provider needs a <task>{…}</task> block in the prompt');
-    const { title, description, language } = block;
-    if (kind === 'reviewVote') return this.answer(request, JSON.stringify(this.vote(request, description)));
-    const proper = scriptedDeveloperSolution(title, description, language);
-    let plan: MisbehaviourPlan | undefined;
-    try {
-      plan = misbehaviourFromText(description) ?? this.plan;
-    } catch (err) {
-      throw new NoScriptError((err as Error).message);
-    }
+    // What the prompt carries besides the task: the solution under review, the feedback of a revision.
+    const rest = request.prompt.replace(/<task>.*?<\/task>/s, '');
+    const proper = scripted(() => {
+      switch (kind) {
+        case 'reviewVote':
+          return scriptedReviewVote(request.role, block.description);
+        case 'testGeneration':
+          return scriptedTestAnswer(block);
+        case 'securityReview':
+          return scriptedSecurityReview(block, rest);
+        case 'supervisorSynthesis':
+          return scriptedSynthesis(block);
+        case 'developerSolution':
+          return scriptedDeveloperAnswer(block, revisionReasonOf(request.prompt), rest);
+      }
+    });
+    if (kind !== 'developerSolution') return this.answer(request, JSON.stringify(proper));
+    const plan = scripted(() => misbehaviourFromText(block.description) ?? this.plan);
     // Stateless across processes: the round comes from the corrective prompt itself.
-    const text = plan && correctionRoundOf(request.prompt) < plan.times ? misbehave(plan.mode, proper) : JSON.stringify(proper);
+    const text = plan && correctionRoundOf(request.prompt) < plan.times ? misbehave(plan.mode, proper as DeveloperSolution) : JSON.stringify(proper);
     return this.answer(request, text);
-  }
-
-  private vote(request: LlmRequest, description: string) {
-    try {
-      return scriptedReviewVote(request.role, description);
-    } catch (err) {
-      throw new NoScriptError((err as Error).message);
-    }
   }
 
   private answer(request: LlmRequest, text: string): LlmResponse {

@@ -1,5 +1,6 @@
 import type { AgentRole } from '../../domain/agent-roles.js';
 import { REVIEW_VERDICTS, type ReviewVerdict, type ReviewVoteAnswer } from '../../domain/llm/answer-schemas.js';
+import { securityDirectiveOf } from './scripted-directives.js';
 
 const LABEL = 'scripted LLM stand-in (offline, deterministic; not a real model)';
 
@@ -22,9 +23,14 @@ export function votesFromText(text: string): Partial<Record<AgentRole, ReviewVer
 
 const SCORE: Readonly<Record<ReviewVerdict, number>> = { approve: 0.86, request_changes: 0.45, reject: 0.15 };
 
-/** A reviewer's vote: approve unless the task's text scripts otherwise. */
+/**
+ * A reviewer's vote: approve unless the task's text scripts otherwise. A task
+ * whose security agent always rejects (`scripted-security: reject`) also gets
+ * the security reviewer's reject, unless `scripted-vote:` names its vote.
+ */
 export function scriptedReviewVote(role: AgentRole, description: string): ReviewVoteAnswer {
-  const verdict = votesFromText(description)[role] ?? 'approve';
+  const fallback: ReviewVerdict = role === 'security' && securityDirectiveOf(description) === 'reject' ? 'reject' : 'approve';
+  const verdict = votesFromText(description)[role] ?? fallback;
   return {
     verdict,
     score: SCORE[verdict],
