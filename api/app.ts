@@ -11,10 +11,13 @@ import { documentProblemMediaType } from './openapi-problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { budgetRoutes } from './routes/budgets.js';
 import { codecRoutes } from './routes/codec.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
+import { escalationRoutes } from './routes/escalations.js';
 import { healthRoutes } from './routes/health.js';
 import { promptRoutes } from './routes/prompts.js';
 import { RateLimiter } from './rate-limit.js';
 import { ErrorBody } from './routes/shared.js';
+import { taskControlRoutes } from './routes/task-control.js';
 import { taskRoutes } from './routes/tasks.js';
 
 /** One row of the route table: what a route needs. Tests build the RBAC matrix from it. */
@@ -130,6 +133,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(healthRoutes(deps));
   await app.register(taskRoutes(deps));
+  await app.register(taskControlRoutes(deps));
+  await app.register(escalationRoutes(deps));
+  await app.register(deadLetterRoutes(deps));
   await app.register(budgetRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register(promptRoutes(deps));

@@ -3,13 +3,16 @@ import { CliError } from './cli-error.js';
 import type { Command } from './command.js';
 import { auditCommand } from './commands/audit.js';
 import { budgetCommand } from './commands/budget.js';
+import { dlqCommand } from './commands/dlq.js';
 import { doctorCommand } from './commands/doctor.js';
+import { escalationCommand } from './commands/escalation.js';
 import { promptCommand } from './commands/prompt.js';
 import { stackCommand } from './commands/stack.js';
 import { taskCommand } from './commands/task.js';
 import { tokenCommand } from './commands/token.js';
+import { UsageError } from './subcommands.js';
 
-const COMMANDS: Command[] = [stackCommand, doctorCommand, tokenCommand, taskCommand, budgetCommand, promptCommand, auditCommand];
+const COMMANDS: Command[] = [stackCommand, doctorCommand, tokenCommand, taskCommand, budgetCommand, promptCommand, escalationCommand, dlqCommand, auditCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -37,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CliError || err instanceof ConfigError) {
       console.error(`golden ${name}: ${err.message}`);
-      return err instanceof ConfigError ? 2 : 1;
+      return err instanceof ConfigError || err instanceof UsageError ? 2 : 1;
     }
     throw err;
   }

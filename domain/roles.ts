@@ -8,6 +8,8 @@ export const PERMISSIONS = [
   'task:create',
   'task:read',
   'task:cancel',
+  // Operator guidance to a running task's developer agent (signal addGuidance).
+  'task:guide',
   'escalation:read',
   'escalation:resolve',
   'prompt:read',
@@ -31,7 +33,7 @@ export const ROLES = {
   admin: { requestsPerMinute: 100, permissions: PERMISSIONS },
   operator: {
     requestsPerMinute: 50,
-    permissions: [...READ_ONLY, 'task:create', 'task:cancel', 'escalation:resolve', 'dlq:redrive', 'breaker:reset', 'prompt:propose'],
+    permissions: [...READ_ONLY, 'task:create', 'task:cancel', 'task:guide', 'escalation:resolve', 'dlq:redrive', 'breaker:reset', 'prompt:propose'],
   },
   // Not prompt:propose: prompts are shared by every tenant's agents, so only staff may change them.
   developer: { requestsPerMinute: 30, permissions: [...READ_ONLY.filter((p) => p !== 'audit:read'), 'task:create'] },

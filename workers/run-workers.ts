@@ -7,6 +7,7 @@ import { registerBreakerGauge } from '../lib/circuit-breaker.js';
 import { startMetricsServer } from '../lib/http-metrics-server.js';
 import { createLogger } from '../lib/logger.js';
 import { createMetrics } from '../lib/metrics.js';
+import { registerPipelineGauges } from '../lib/pipeline-gauges.js';
 import { removeLeftoverSandboxes } from '../lib/sandbox/cleanup.js';
 import { connectClient, connectWorker } from '../lib/temporal-connection.js';
 import { temporalLogger } from '../lib/temporal-logger.js';
@@ -33,6 +34,7 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
   const deps = createActivityDeps(config, metrics, logger);
   registerBudgetGauges(metrics.registry, deps.db);
   registerGovernanceGauges(metrics.registry, deps.db);
+  registerPipelineGauges(metrics.registry, deps.db);
   registerBreakerGauge(metrics.registry, deps.breakers);
   const connection = await connectWorker(config);
   if (queues.includes('sandbox')) {

@@ -1,72 +1,99 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TASK_LANGUAGES, type TaskView } from '../../domain/schemas/task.js';
 import { TERMINAL_TASK_STATUSES } from '../../domain/task-status.js';
+import type { StoredTaskEvent } from '../../lib/task-events.js';
 import { callApi } from '../api-client.js';
-import { parseCommandArgs, positiveInt, requireOption } from '../args.js';
 import { CliError } from '../cli-error.js';
 import type { Command } from '../command.js';
+import { printJson, printTable } from '../output.js';
+import { UsageError, pathId, requiredString, runSubcommand, stringOption, type Subcommand } from '../subcommands.js';
 
 const USAGE = `usage:
-  golden task start --title <text> --description <text> --language <${TASK_LANGUAGES.join('|')}> [--id <task-id>] [--wait] [--timeout <seconds>] [--token <jwt>]
-  golden task show <task-id> [--token <jwt>]
+  golden task start --title <text> --description <text> --language <${TASK_LANGUAGES.join('|')}> [--id <task-id>] [--wait] [--timeout <seconds>]
+  golden task show <task-id>
+  golden task history <task-id> [--json]
+  golden task guide <task-id> --text <guidance>
+  golden task cancel <task-id> [--reason <text>]
 
-start  creates a task through the API (POST /tasks); with --wait, polls until it finishes
-       and exits non-zero if it failed. --id makes the call idempotent.
-show   prints a task's status and result (GET /tasks/:id).
-The token comes from --token or GOLDEN_TOKEN.`;
+start    creates a task through the API (POST /tasks); with --wait, polls until it finishes
+         and exits non-zero if it failed. --id makes the call idempotent.
+show     prints a task's status and result (GET /tasks/:id).
+history  the task's timeline: solutions, guards, reviews, escalations, dead letters (GET /tasks/:id/history).
+guide    guidance for the developer agent of a running task (POST /tasks/:id/guidance; task:guide).
+cancel   cancels a running task (POST /tasks/:id/cancel; task:cancel); poll with show.
+
+Every command takes --token <jwt> (else GOLDEN_TOKEN).`;
+
+function positiveSeconds(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^[0-9]+$/.test(value) || Number(value) <= 0) throw new UsageError(`--timeout must be a positive whole number of seconds, got "${value}"`);
+  return Number(value);
+}
 
 async function waitForTask(id: string, token: string | undefined, timeoutSeconds: number): Promise<TaskView> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
-    const { body } = await callApi<TaskView>('GET', `/tasks/${encodeURIComponent(id)}`, { token });
+    const { body } = await callApi<TaskView>('GET', `/tasks/${pathId(id)}`, { token });
     if (TERMINAL_TASK_STATUSES.has(body.status)) return body;
     if (Date.now() > deadline) throw new CliError(`task ${id} is still ${body.status} after ${timeoutSeconds}s (workflow ${body.workflowId})`);
     await sleep(500);
   }
 }
 
-export const taskCommand: Command = {
-  name: 'task',
-  summary: 'Start a task or show one, through the API',
-  async run(args) {
-    const [sub, ...rest] = args;
-    if (sub === undefined || sub === '--help' || sub === '-h') return void console.log(USAGE);
-    if (sub === 'start') {
-      const { values } = parseCommandArgs(
-        rest,
-        {
-          title: { type: 'string' },
-          description: { type: 'string' },
-          language: { type: 'string' },
-          id: { type: 'string' },
-          token: { type: 'string' },
-          wait: { type: 'boolean' },
-          timeout: { type: 'string' },
-        },
-        USAGE,
-      );
-      if (values.help) return void console.log(USAGE);
+const subcommands: Record<string, Subcommand> = {
+  start: {
+    options: { title: { type: 'string' }, description: { type: 'string' }, language: { type: 'string' }, id: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } },
+    async run({ values, token }) {
       const body = {
-        title: requireOption(values.title, 'title', USAGE),
-        description: requireOption(values.description, 'description', USAGE),
-        language: requireOption(values.language, 'language', USAGE),
+        title: requiredString(values, 'title', USAGE),
+        description: requiredString(values, 'description', USAGE),
+        language: requiredString(values, 'language', USAGE),
         ...(values.id ? { id: values.id } : {}),
       };
-      const timeout = positiveInt(values.timeout, 'timeout', 120);
-      const { body: task } = await callApi<TaskView>('POST', '/tasks', { token: values.token, body });
-      if (!values.wait) return void console.log(JSON.stringify(task, null, 2));
-      const done = await waitForTask(task.id, values.token, timeout);
-      console.log(JSON.stringify(done, null, 2));
+      const timeout = positiveSeconds(stringOption(values, 'timeout'), 120);
+      const { body: task } = await callApi<TaskView>('POST', '/tasks', { token, body });
+      if (!values.wait) return printJson(task);
+      const done = await waitForTask(task.id, token, timeout);
+      printJson(done);
       if (done.status !== 'completed') throw new CliError(`task ${done.id} ${done.status}: ${done.error ?? 'no error recorded'}`);
-      return;
-    }
-    if (sub === 'show') {
-      const { values, positionals } = parseCommandArgs(rest, { token: { type: 'string' } }, USAGE, true);
-      if (values.help) return void console.log(USAGE);
-      if (positionals.length !== 1) throw new CliError(`golden task show takes exactly one task id\n\n${USAGE}`);
-      const { body } = await callApi<TaskView>('GET', `/tasks/${encodeURIComponent(positionals[0]!)}`, { token: values.token });
-      return void console.log(JSON.stringify(body, null, 2));
-    }
-    throw new CliError(`unknown subcommand "task ${sub}"\n\n${USAGE}`);
+    },
   },
+  show: {
+    id: 'task id',
+    async run({ id, token }) {
+      printJson((await callApi<TaskView>('GET', `/tasks/${pathId(id)}`, { token })).body);
+    },
+  },
+  history: {
+    options: { json: { type: 'boolean' } },
+    id: 'task id',
+    async run({ values, id, token }) {
+      const { body } = await callApi<{ taskId: string; status: string; events: StoredTaskEvent[] }>('GET', `/tasks/${pathId(id)}/history`, { token });
+      if (values.json) return printJson(body);
+      console.log(`task ${body.taskId}: ${body.status}`);
+      printTable(['SEQ', 'AT', 'KIND', 'STEP', 'DETAIL'], body.events.map((e) => [e.seq, e.at, e.kind, e.step, e.detail]), 100);
+    },
+  },
+  guide: {
+    options: { text: { type: 'string' } },
+    id: 'task id',
+    async run({ values, id, token }) {
+      const text = requiredString(values, 'text', USAGE);
+      printJson((await callApi('POST', `/tasks/${pathId(id)}/guidance`, { token, body: { text } })).body);
+    },
+  },
+  cancel: {
+    options: { reason: { type: 'string' } },
+    id: 'task id',
+    async run({ values, id, token }) {
+      const reason = stringOption(values, 'reason');
+      printJson((await callApi('POST', `/tasks/${pathId(id)}/cancel`, { token, body: reason === undefined ? {} : { reason } })).body);
+    },
+  },
+};
+
+export const taskCommand: Command = {
+  name: 'task',
+  summary: 'Start, show, guide and cancel tasks and read their history, through the API',
+  run: (args) => runSubcommand('task', USAGE, subcommands, args),
 };
