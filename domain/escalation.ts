@@ -56,6 +56,10 @@ export interface EscalationState {
   status: EscalationStatus;
   reason: EscalationReason;
   synthesis?: SupervisorSynthesisAnswer;
+  /** Why the supervisor's synthesis is missing (its call failed), if it is. */
+  synthesisError?: string;
+  /** Why the synthesis was not applied on its own, while a human decides. */
+  waitingBecause?: string;
   outcome?: EscalationOutcome;
 }
 

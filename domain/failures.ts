@@ -42,6 +42,8 @@ export const FAILURE_TYPES = {
   TaskDiscardedError: { retryable: false },
   /** An escalation decided to abort the task. */
   TaskAbortedError: { retryable: false },
+  /** An escalation passed its deadline without a decision (escalation_failures_total); the task escalates again. */
+  EscalationDeadlineExceeded: { retryable: false },
   /** The task ran out of escalations, or an escalation passed its deadline undecided too often. */
   TaskEscalationFailedError: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;

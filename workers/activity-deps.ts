@@ -59,6 +59,17 @@ export function createActivityDeps(
       warnAfterSeconds: config.PROMPT_APPROVAL_WARN_SECONDS,
       recheckSeconds: config.PROMPT_RECHECK_SECONDS,
     },
+    pipeline: {
+      maxFixIterations: config.TASK_MAX_FIX_ITERATIONS,
+      maxReviewRounds: config.TASK_MAX_REVIEW_ROUNDS,
+      maxEscalations: config.TASK_MAX_ESCALATIONS,
+      peerReviewDeadlineSeconds: config.PEER_REVIEW_DEADLINE_SECONDS,
+      escalationDeadlineSeconds: config.ESCALATION_DEADLINE_SECONDS,
+      autoApplyConfidence: config.ESCALATION_AUTO_APPLY_CONFIDENCE,
+      deadLetterDeadlineSeconds: config.DEAD_LETTER_DEADLINE_SECONDS,
+      qualityThreshold: config.GUARD_QUALITY_THRESHOLD,
+      taskQueuePrefix: config.TEMPORAL_TASK_QUEUE_PREFIX,
+    },
     docker,
     sandbox,
     async close() {

@@ -9,9 +9,18 @@ export const QUEUE_LAYOUT: Record<TaskQueueName, { workflows: boolean; activitie
   orchestrator: {
     workflows: true,
     activities: [
+      'pipelinePolicy',
       'recordTaskStarted',
       'recordTaskFinished',
+      'recordTaskEvent',
+      'recordTaskStatus',
+      'recordGuardBypass',
+      'recordDeadLetter',
+      'resolveDeadLetter',
       'generateSolution',
+      'reviseSolution',
+      'generateTests',
+      'securityReview',
       'reserveBudget',
       'releaseBudget',
       'expireBudgetReservations',
@@ -19,7 +28,20 @@ export const QUEUE_LAYOUT: Record<TaskQueueName, { workflows: boolean; activitie
     ],
   },
   'peer-hub': { workflows: true, activities: ['reviewSolution', 'recordPeerReview', 'reserveBudget', 'releaseBudget'] },
-  // Human decisions wait here: prompt approvals now, escalations with the pipeline.
-  supervisor: { workflows: true, activities: ['proposePromptUpdate', 'recheckPromptUpdate', 'decidePromptUpdate', 'reportOverduePromptApproval'] },
-  sandbox: { workflows: false, activities: ['probeSandboxRuntime', 'runSandbox'] },
+  // Human decisions wait here: prompt approvals and escalations.
+  supervisor: {
+    workflows: true,
+    activities: [
+      'proposePromptUpdate',
+      'recheckPromptUpdate',
+      'decidePromptUpdate',
+      'reportOverduePromptApproval',
+      'openEscalation',
+      'recordEscalation',
+      'synthesizeEscalation',
+      'reserveBudget',
+      'releaseBudget',
+    ],
+  },
+  sandbox: { workflows: false, activities: ['probeSandboxRuntime', 'runSandbox', 'runSolutionTests'] },
 };

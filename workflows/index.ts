@@ -5,3 +5,4 @@ export { BudgetSweepWorkflow, BudgetReconcileWorkflow } from './budget-maintenan
 export { SandboxRunWorkflow } from './sandbox-step.js';
 export { PromptApprovalWorkflow } from './prompt-approval-workflow.js';
 export { PeerReviewWorkflow } from './peer-review-workflow.js';
+export { EscalationWorkflow } from './escalation-workflow.js';

@@ -27,6 +27,8 @@ export interface PeerReviewResult {
   quality: number;
   votes: number;
   explanation: string;
+  /** The role whose rejection vetoed the review, if one did. */
+  vetoedBy: string | null;
 }
 
 // The workflow clock: replayed from history, so deterministic.
@@ -70,5 +72,5 @@ export async function PeerReviewWorkflow(rawInput: unknown): Promise<PeerReviewR
     votes,
     consensusMs: workflowNow() - started,
   });
-  return { reviewId, outcome: result.outcome, quality: result.quality, votes: votes.length, explanation };
+  return { reviewId, outcome: result.outcome, quality: result.quality, votes: votes.length, explanation, vetoedBy: result.vetoedBy };
 }

@@ -69,6 +69,17 @@ export const TaskResult = z
     tenantId: TenantId,
     status: z.literal('completed'),
     solution: SolutionSummary,
+    /** Who accepted the solution: the peer review, or an escalation (supervisor or human). */
+    acceptedBy: z.enum(['peer_review', 'supervisor', 'human']).optional(),
+    /** The last peer review: its id, outcome, weighted quality and the seed's explanation. */
+    review: z
+      .object({ reviewId: z.string(), outcome: z.string(), quality: z.number(), explanation: z.string() })
+      .optional(),
+    /** Escalations the task went through (workflow ids). */
+    escalations: z.array(z.string()).optional(),
+    /** Peer-review rounds and auto-fix iterations it took. */
+    reviewRounds: z.number().int().min(0).optional(),
+    fixIterations: z.number().int().min(0).optional(),
   })
   .meta({ id: 'TaskResult' });
 export type TaskResult = z.infer<typeof TaskResult>;
