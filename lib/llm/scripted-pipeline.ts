@@ -3,7 +3,7 @@ import type { RevisionReason } from '../../domain/llm/revision-block.js';
 import type { TaskBlock } from '../../domain/llm/task-block.js';
 import type { DeveloperSolution, SourceFile } from '../../domain/schemas/solution.js';
 import { developDirectiveOf, securityDirectiveOf, supervisorDirectiveOf } from './scripted-directives.js';
-import { scriptedDeveloperSolution } from './scripted-scripts.js';
+import { SCRIPTED_LABEL, scriptedDeveloperSolution } from './scripted-scripts.js';
 
 /**
  * The stand-in's answers along the task pipeline: developer first answers and
@@ -12,7 +12,7 @@ import { scriptedDeveloperSolution } from './scripted-scripts.js';
  * prompt itself, so any worker process answers the same.
  */
 
-const LABEL = 'scripted LLM stand-in (offline, deterministic; not a real model)';
+const LABEL = SCRIPTED_LABEL;
 
 /** The line a revision made for security findings carries in its summary; the stand-in's security agent approves a solution that has it. */
 export const SECURITY_REVISION_MARKER = 'security findings addressed';

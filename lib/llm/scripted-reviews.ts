@@ -1,8 +1,9 @@
 import type { AgentRole } from '../../domain/agent-roles.js';
 import { REVIEW_VERDICTS, type ReviewVerdict, type ReviewVoteAnswer } from '../../domain/llm/answer-schemas.js';
 import { securityDirectiveOf } from './scripted-directives.js';
+import { SCRIPTED_LABEL } from './scripted-scripts.js';
 
-const LABEL = 'scripted LLM stand-in (offline, deterministic; not a real model)';
+const LABEL = SCRIPTED_LABEL;
 
 // `scripted-vote: security=reject, architect=request_changes` in the task text decides those roles' votes.
 const DIRECTIVE = /scripted-vote:\s*((?:[a-z]+\s*=\s*[a-z_]+[\s,]*)+)/i;

@@ -7,7 +7,10 @@ import type { TaskLanguage } from '../../domain/schemas/task.js';
  * review) has something real to run offline; anything else gets a clearly
  * labelled skeleton that its own tests describe.
  */
-const LABEL = 'scripted LLM stand-in (offline, deterministic; not a real model)';
+
+/** How every answer of the stand-in names its author, so none is mistaken for a real model's. */
+export const SCRIPTED_LABEL = 'scripted LLM stand-in (offline, deterministic; not a real model)';
+const LABEL = SCRIPTED_LABEL;
 
 interface Script {
   matches: RegExp;
