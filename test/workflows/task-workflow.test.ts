@@ -1,53 +1,208 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities/index.js';
+import type { SandboxRunCompleted } from '../../activities/sandbox.js';
+import type { Vote } from '../../domain/consensus.js';
+import type { SupervisorSynthesisAnswer } from '../../domain/llm/answer-schemas.js';
 import type { SolutionSummary } from '../../domain/schemas/task.js';
-import { taskQueueName } from '../../domain/task-queues.js';
+import type { PipelinePolicy, TaskEvent } from '../../domain/task-pipeline.js';
+import { TASK_QUEUES, taskQueueName } from '../../domain/task-queues.js';
 import { TaskWorkflow } from '../../workflows/index.js';
+import { discardUpdate, redriveUpdate, resolveEscalationUpdate, taskHistoryQuery, taskProgressQuery } from '../../workflows/messages.js';
 import { workflowSource } from '../../workers/workflow-source.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
 import { quietRuntime } from '../support/workers.js';
 
 const config = testConfig();
-const taskQueue = taskQueueName('orchestrator', config.TEMPORAL_TASK_QUEUE_PREFIX);
+// Each test has queues of its own: a workflow a failed test leaves running never meets the next test's fakes.
+let prefix = config.TEMPORAL_TASK_QUEUE_PREFIX;
+const taskQueue = () => taskQueueName('orchestrator', prefix);
 const input = { title: 'FizzBuzz', description: 'fizz', language: 'python', tenantId: 'wf-tenant', requestedBy: 'tester' };
-const solution: SolutionSummary = { solutionId: 's-1', summary: 'done', files: ['a.py'], tests: ['test_a.py'], model: 'm', provider: 'p' };
 
-type Finished = Parameters<Activities['recordTaskFinished']>[0];
+const policy: PipelinePolicy = {
+  maxFixIterations: 3,
+  maxReviewRounds: 2,
+  maxEscalations: 2,
+  peerReviewDeadlineSeconds: 30,
+  escalationDeadlineSeconds: 30,
+  autoApplyConfidence: 0.8,
+  deadLetterDeadlineSeconds: 60,
+  qualityThreshold: 0.6,
+  taskQueuePrefix: '',
+};
 
-/** Fake activities that record what the workflow asked of them. */
-function fakes(generate: Activities['generateSolution']) {
-  const finished: Finished[] = [];
-  const started: string[] = [];
-  const budget: string[] = [];
+let versions = 0;
+const summary = (tests: string[] = ['test_a.py']): SolutionSummary => {
+  versions += 1;
+  return { solutionId: `00000000-0000-4000-8000-${String(versions).padStart(12, '0')}`, summary: `v${versions}`, files: ['a.py'], tests, model: 'm', provider: 'p' };
+};
+
+const sandboxRun = (runId: string, failed = 0): SandboxRunCompleted => ({
+  status: 'completed',
+  runId,
+  runtime: 'runc',
+  warm: false,
+  exitCode: failed ? 1 : 0,
+  passed: failed === 0,
+  tests: { framework: 'pytest', found: true, passed: 3 - failed, failed, errors: 0, skipped: 0 },
+  durationMs: 5,
+  flags: { timedOut: false, oomKilled: false, stdoutTruncated: false, stderrTruncated: false, outputFlood: false, cancelled: false },
+  outputRef: { table: 'sandbox_runs', runId },
+  stdoutPreview: '',
+  stderrPreview: '',
+});
+
+type Verdict = Vote['verdict'];
+
+interface Script {
+  develop?: () => SolutionSummary;
+  testsFail?: (call: number) => boolean;
+  securityApproves?: (call: number) => boolean;
+  securityReview?: () => Promise<never>;
+  votes?: (review: number) => Record<'reviewer' | 'security' | 'architect' | 'tester', { verdict: Verdict; score: number }>;
+  synthesis?: (n: number) => SupervisorSynthesisAnswer;
+  policy?: Partial<PipelinePolicy>;
+}
+
+const allApprove = () => ({
+  reviewer: { verdict: 'approve' as const, score: 0.9 },
+  security: { verdict: 'approve' as const, score: 0.9 },
+  architect: { verdict: 'approve' as const, score: 0.9 },
+  tester: { verdict: 'approve' as const, score: 0.9 },
+});
+
+/** Fake activities that record what the workflows asked of them, on every queue. */
+function fakes(script: Script = {}) {
+  prefix = `${uniqueId('q')}-`;
+  const queuePrefix = prefix;
+  const calls: string[] = [];
+  const held = new Map<string, number>();
+  const finished: Array<Parameters<Activities['recordTaskFinished']>[0]> = [];
+  const events: TaskEvent[] = [];
+  const deadLetters: Array<{ id: number; step: string; resolution?: string }> = [];
+  const escalations: Array<{ id: string; status: string }> = [];
+  let sandboxCalls = 0;
+  let securityCalls = 0;
+  let reviews = 0;
   const activities: Partial<Activities> = {
-    recordTaskStarted: async (args) => void started.push(args.taskId),
+    pipelinePolicy: async () => ({ ...policy, taskQueuePrefix: queuePrefix, ...script.policy }),
+    recordTaskStarted: async () => undefined,
     recordTaskFinished: async (args) => void finished.push(args),
+    recordTaskEvent: async (args) => void events.push(args.event),
+    recordTaskStatus: async () => undefined,
+    recordGuardBypass: async () => void calls.push('bypass'),
+    recordDeadLetter: async (args) => {
+      const existing = deadLetters.find((d) => d.step === `${args.workflowId}/${args.step}`);
+      if (existing) return existing.id;
+      deadLetters.push({ id: deadLetters.length + 1, step: `${args.workflowId}/${args.step}` });
+      return deadLetters.length;
+    },
+    resolveDeadLetter: async (args) => {
+      deadLetters.find((d) => d.id === args.deadLetterId)!.resolution = args.resolution;
+    },
     reserveBudget: async (args) => {
-      budget.push(`reserve ${args.requestId} ${args.amount}`);
+      held.set(args.requestId, args.amount);
       return { ...args, granted: true, remaining: 1_000_000, expiresAt: null, replayed: false };
     },
     releaseBudget: async (args) => {
-      budget.push(`release ${args.requestId}`);
+      held.delete(args.requestId);
       return { requestId: args.requestId, released: 0, state: 'committed' };
     },
-    generateSolution: generate,
+    generateSolution: async (args) => {
+      calls.push(`develop ${args.step}`);
+      return (script.develop ?? summary)();
+    },
+    reviseSolution: async (args) => {
+      calls.push(`revise ${args.reason} ${args.step}${args.refs.sandboxRunId ? ' run' : ''}${args.refs.securityReviewId ? ' sec' : ''}${args.refs.peerReviewId ? ' review' : ''}`);
+      return summary();
+    },
+    generateTests: async (args) => {
+      calls.push(`tests ${args.step}`);
+      return summary();
+    },
+    securityReview: async (args) => {
+      securityCalls += 1;
+      calls.push(`security ${args.step}`);
+      if (script.securityReview) return script.securityReview();
+      const approved = script.securityApproves ? script.securityApproves(securityCalls) : true;
+      return { securityReviewId: `sec-${securityCalls}`, approved, blockingFindings: approved ? 0 : 1, findings: approved ? 0 : 1 };
+    },
+    runSolutionTests: async (args) => {
+      sandboxCalls += 1;
+      calls.push(`sandbox ${args.runId.split(':')[1]}`);
+      return sandboxRun(args.runId, script.testsFail?.(sandboxCalls) ? 1 : 0);
+    },
+    reviewSolution: async (args) => {
+      const vote = (script.votes ?? allApprove)(reviews)[args.role as 'reviewer'];
+      return { role: args.role, verdict: vote.verdict, score: vote.score, reasons: [`${args.role} says ${vote.verdict}`] };
+    },
+    recordPeerReview: async (args) => {
+      reviews += 1;
+      calls.push(`review ${args.reviewId}`);
+      const { decideConsensus } = await import('../../domain/consensus.js');
+      const result = decideConsensus(args.votes);
+      return { result, explanation: `${result.outcome} (test)` };
+    },
+    openEscalation: async (args) => void escalations.push({ id: args.id, status: 'open' }),
+    recordEscalation: async (args) => {
+      escalations.find((e) => e.id === args.id)!.status = args.status;
+    },
+    synthesizeEscalation: async (args) => {
+      calls.push(`synthesis ${args.escalationId}`);
+      const n = Number(args.escalationId.split('-').pop());
+      return script.synthesis ? script.synthesis(n) : { action_plan: [{ action: 'accept', reason: 'good enough' }], reasoning: 'fine', confidence: 0.95 };
+    },
   };
-  return { activities, finished, started, budget };
+  return { activities, calls, held, finished, events, deadLetters, escalations };
 }
 
 let env: TestWorkflowEnvironment;
 
-async function withWorker<T>(activities: Partial<Activities>, fn: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({ connection: env.nativeConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue, activities, ...workflowSource() });
-  return worker.runUntil(fn);
+/** Workflow workers on orchestrator, peer-hub and supervisor, fake activities on all four queues, as in production. */
+async function withWorkers<T>(activities: Partial<Activities>, fn: () => Promise<T>): Promise<T> {
+  const workers = await Promise.all(
+    TASK_QUEUES.map((queue) =>
+      Worker.create({
+        connection: env.nativeConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: taskQueueName(queue, prefix),
+        activities,
+        ...(queue === 'sandbox' ? {} : workflowSource()),
+      }),
+    ),
+  );
+  let run: () => Promise<T> = fn;
+  for (const w of workers) {
+    const inner = run;
+    run = () => w.runUntil(inner);
+  }
+  return run();
 }
 
-describe('TaskWorkflow', () => {
+const start = (workflowId: string, args: unknown[] = [input]) => env.client.workflow.start(TaskWorkflow, { taskQueue: taskQueue(), workflowId, args: args as [typeof input] });
+
+/** An update refused by the workflow's validator: the reason is the cause's message. */
+async function refused(update: Promise<unknown>, reason: RegExp): Promise<void> {
+  const error = await update.then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof WorkflowUpdateFailedError, `expected the update to be refused, got ${String(error)}`);
+  assert.match(String(error.cause?.message), reason);
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('TaskWorkflow pipeline (fake activities, real server)', () => {
   before(async () => {
     await requireServices(config, ['temporal']);
     quietRuntime();
@@ -55,89 +210,187 @@ describe('TaskWorkflow', () => {
   });
   after(async () => env?.teardown());
 
-  it('generates a solution and records the task completed, with search attributes', async () => {
-    const { activities, finished, started, budget } = fakes(async () => solution);
+  it('happy path: develop, sandbox, security, guards, peer review; every hold released; timeline and search attributes kept', async () => {
+    const f = fakes();
     const workflowId = `task-${uniqueId('ok')}`;
-    const result = await withWorker(activities, () => env.client.workflow.execute(TaskWorkflow, { taskQueue, workflowId, args: [input] }));
-    assert.deepEqual(result, { taskId: workflowId.slice(5), tenantId: 'wf-tenant', status: 'completed', solution });
-    assert.deepEqual(started, [workflowId.slice(5)]);
-    assert.deepEqual(budget, [`reserve ${workflowId}:develop-1 12000`, `release ${workflowId}:develop-1`]);
-    assert.equal(finished.length, 1);
-    assert.equal(finished[0]!.status, 'completed');
+    const result = await withWorkers(f.activities, async () => (await start(workflowId)).result());
+    assert.equal(result.status, 'completed');
+    assert.equal(result.acceptedBy, 'peer_review');
+    assert.equal(result.review?.outcome, 'approved');
+    assert.deepEqual(f.calls, ['develop develop-r1i1', 'sandbox sandbox-r1i1', 'security security-r1i1', `review review-${workflowId.slice(5)}-1`]);
+    assert.equal(f.held.size, 0, `holds left: ${[...f.held.keys()].join(', ')}`);
+    assert.deepEqual(f.events.map((e) => e.kind), ['started', 'solution', 'tests_run', 'security_review', 'guards', 'peer_review', 'finished']);
+    assert.deepEqual(f.events.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7]);
     const description = await env.client.workflow.getHandle(workflowId).describe();
     assert.deepEqual(description.searchAttributes.TaskStatus, ['completed']);
     assert.deepEqual(description.searchAttributes.TenantId, ['wf-tenant']);
   });
 
-  it('fails the task without calling the agent when the budget is exhausted', async () => {
-    let agentCalls = 0;
-    const { activities, finished } = fakes(async () => {
-      agentCalls += 1;
-      return solution;
+  it('each guard leads to its remediation: missing tests → tester, failing tests → fix, security → fix', async () => {
+    let developed = false;
+    const f = fakes({
+      develop: () => {
+        developed = true;
+        return summary([]);
+      },
+      testsFail: (n) => n === 1,
+      securityApproves: (n) => n !== 2,
     });
-    activities.reserveBudget = async (args) => {
-      throw ApplicationFailure.nonRetryable(`tenant ${args.tenantId} cannot cover ${args.amount} tokens (5 remaining)`, 'BudgetExceededError');
+    const workflowId = `task-${uniqueId('fix')}`;
+    const result = await withWorkers(f.activities, async () => (await start(workflowId)).result());
+    assert.ok(developed);
+    assert.equal(result.status, 'completed');
+    assert.deepEqual(f.calls.slice(0, -1), [
+      'develop develop-r1i1',
+      'security security-r1i1',
+      'tests generate-tests-r1i1',
+      'sandbox sandbox-r1i2',
+      'security security-r1i2',
+      'revise failing_tests revise-failing_tests-r1i2 run sec',
+      'revise security revise-security-r1i2 run sec',
+      'sandbox sandbox-r1i3',
+      'security security-r1i3',
+    ]);
+    const remediations = f.events.filter((e) => e.kind === 'remediation').map((e) => e.detail.remediation);
+    assert.deepEqual(remediations, ['generate_tests', 'fix_failing_tests', 'security_review']);
+    assert.equal(f.held.size, 0);
+  });
+
+  it('changes requested → revision with the reviewers\' feedback → second round approved', async () => {
+    const f = fakes({
+      votes: (n) => (n === 0 ? { ...allApprove(), reviewer: { verdict: 'request_changes', score: 0.4 }, architect: { verdict: 'request_changes', score: 0.4 }, tester: { verdict: 'request_changes', score: 0.5 } } : allApprove()),
+    });
+    const workflowId = `task-${uniqueId('round')}`;
+    const result = await withWorkers(f.activities, async () => (await start(workflowId)).result());
+    assert.equal(result.acceptedBy, 'peer_review');
+    assert.equal(result.reviewRounds, 2);
+    assert.ok(f.calls.includes('revise review revise-review-r2i1 run sec review'), f.calls.join('\n'));
+    assert.ok(f.calls.includes(`review review-${workflowId.slice(5)}-2`));
+  });
+
+  it('security veto → escalation; the supervisor\'s accept is not auto-applied; a human resolves (validator refuses malformed decisions)', async () => {
+    const f = fakes({ votes: () => ({ ...allApprove(), security: { verdict: 'reject', score: 0.1 } }) });
+    const workflowId = `task-${uniqueId('veto')}`;
+    const taskId = workflowId.slice(5);
+    const result = await withWorkers(f.activities, async () => {
+      const handle = await start(workflowId);
+      const escalation = env.client.workflow.getHandle(`escalation-${taskId}-1`);
+      await until('escalation awaiting a human', async () => (f.escalations[0]?.status === 'awaiting_human' ? true : undefined));
+      const progress = await handle.query(taskProgressQuery);
+      assert.equal(progress.status, 'escalated');
+      assert.equal(progress.escalationId, `escalation-${taskId}-1`);
+      await refused(escalation.executeUpdate(resolveEscalationUpdate, { args: [{ action: 'ship-it', comment: 'x', decidedBy: 'ops' } as never] }), /action/);
+      await refused(escalation.executeUpdate(resolveEscalationUpdate, { args: [{ action: 'revise', comment: 'x', decidedBy: 'ops' }] }), /guidance is required/);
+      const outcome = await escalation.executeUpdate(resolveEscalationUpdate, { args: [{ action: 'accept', comment: 'reviewed by hand', decidedBy: 'ops-1' }], updateId: 'decision-1' });
+      assert.equal(outcome.source, 'human');
+      // The same update id again is the same update: deduplicated, not a second decision.
+      const again = await escalation.executeUpdate(resolveEscalationUpdate, { args: [{ action: 'accept', comment: 'reviewed by hand', decidedBy: 'ops-1' }], updateId: 'decision-1' });
+      assert.deepEqual(again, outcome);
+      return handle.result();
+    });
+    assert.equal(result.acceptedBy, 'human');
+    assert.deepEqual(result.escalations, [`escalation-${taskId}-1`]);
+    assert.deepEqual(f.escalations.map((e) => e.status), ['resolved']);
+    assert.equal(f.held.size, 0);
+  });
+
+  it('deadlock → escalation → the supervisor\'s confident revise is applied, then the task completes', async () => {
+    const f = fakes({
+      votes: (n) => (n === 0 ? { reviewer: { verdict: 'approve', score: 0.7 }, security: { verdict: 'approve', score: 0.7 }, architect: { verdict: 'reject', score: 0.2 }, tester: { verdict: 'reject', score: 0.2 } } : allApprove()),
+      synthesis: () => ({ action_plan: [{ action: 'refactor', reason: 'split the module' }], reasoning: 'both sides have a point', confidence: 0.9 }),
+    });
+    const workflowId = `task-${uniqueId('deadlock')}`;
+    const result = await withWorkers(f.activities, async () => (await start(workflowId)).result());
+    assert.equal(result.acceptedBy, 'peer_review');
+    assert.deepEqual(f.escalations.map((e) => e.status), ['auto_applied']);
+    assert.ok(f.calls.some((c) => c.startsWith('revise escalation')), f.calls.join('\n'));
+  });
+
+  it('an escalation past its deadline fails and the task escalates again; out of escalations the task fails', async () => {
+    const f = fakes({
+      votes: () => ({ ...allApprove(), security: { verdict: 'reject', score: 0.1 } }),
+      policy: { escalationDeadlineSeconds: 1, maxEscalations: 2 },
+    });
+    const workflowId = `task-${uniqueId('esc-fail')}`;
+    const error = await withWorkers(f.activities, async () => (await start(workflowId)).result().catch((e: unknown) => e));
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.match(String(error.cause?.message), /escalated 2 time/);
+    assert.deepEqual(f.escalations.map((e) => e.status), ['failed', 'failed']);
+    assert.deepEqual(f.finished.map((x) => x.status), ['failed']);
+    assert.equal(f.held.size, 0);
+  });
+
+  it('retries exhausted → dead letter → re-drive runs the step again under a fresh key; discard ends the task discarded', async () => {
+    let failing = true;
+    const f = fakes();
+    const security = f.activities.securityReview!;
+    f.activities.securityReview = async (args) => {
+      if (failing) throw ApplicationFailure.nonRetryable('the security answer was rejected 3 time(s)', 'LlmAnswerRejectedError');
+      return security(args);
     };
-    const workflowId = `task-${uniqueId('broke')}`;
-    const error = await withWorker(activities, () => env.client.workflow.execute(TaskWorkflow, { taskQueue, workflowId, args: [input] }).catch((e: unknown) => e));
-    assert.ok(error instanceof WorkflowFailedError);
-    assert.equal(agentCalls, 0);
-    // The release after a denied reservation finds nothing to give back, harmlessly.
-    assert.deepEqual(finished.map((f) => f.status), ['failed']);
-    assert.match(finished[0]!.error!, /cannot cover 12000 tokens/);
-  });
+    const redriven = `task-${uniqueId('dlq')}`;
+    const discarded = `task-${uniqueId('dlq-discard')}`;
+    await withWorkers(f.activities, async () => {
+      const handle = await start(redriven);
+      const parked = await until('the dead letter', async () => {
+        const p = await handle.query(taskProgressQuery);
+        return p.status === 'dead_lettered' ? p : undefined;
+      });
+      await refused(handle.executeUpdate(redriveUpdate, { args: [{ deadLetterId: 999, by: 'ops' }] }), /not the task's open one/);
+      failing = false;
+      const accepted = await handle.executeUpdate(redriveUpdate, { args: [{ deadLetterId: parked.deadLetterId!, by: 'ops', comment: 'provider fixed' }] });
+      assert.equal(accepted.step, 'security-r1i1');
+      const result = await handle.result();
+      assert.equal(result.status, 'completed');
+      assert.ok(f.calls.includes('security security-r1i1-d1'), f.calls.join('\n'));
 
-  it('fails bad input at once with a non-retryable InvalidInputError naming the fields', async () => {
-    const { activities, started } = fakes(async () => solution);
-    const workflowId = `task-${uniqueId('bad')}`;
-    const error = await withWorker(activities, () =>
-      env.client.workflow.execute(TaskWorkflow, { taskQueue, workflowId, args: [{ title: '', language: 'cobol' } as never] }).catch((e: unknown) => e),
-    );
-    assert.ok(error instanceof WorkflowFailedError);
-    assert.ok(error.cause instanceof ApplicationFailure);
-    assert.equal(error.cause.type, 'InvalidInputError');
-    assert.equal(error.cause.nonRetryable, true);
-    for (const field of ['title', 'description', 'language', 'tenantId', 'requestedBy']) assert.match(error.cause.message, new RegExp(field));
-    assert.deepEqual(started, []);
-  });
-
-  it('refuses workflow ids that are not task-<id>', async () => {
-    const { activities } = fakes(async () => solution);
-    const error = await withWorker(activities, () =>
-      env.client.workflow.execute(TaskWorkflow, { taskQueue, workflowId: uniqueId('notask'), args: [input] }).catch((e: unknown) => e),
-    );
-    assert.ok(error instanceof WorkflowFailedError);
-    assert.match(String(error.cause?.message), /TaskWorkflow ids are task-<id>/);
-  });
-
-  it('records the innermost cause when the agent fails for good', async () => {
-    const { activities, finished, budget } = fakes(async () => {
-      throw ApplicationFailure.nonRetryable('task row is gone', 'NotFoundError');
+      failing = true;
+      const other = await start(discarded);
+      const parked2 = await until('the second dead letter', async () => {
+        const p = await other.query(taskProgressQuery);
+        return p.status === 'dead_lettered' ? p : undefined;
+      });
+      await other.executeUpdate(discardUpdate, { args: [{ deadLetterId: parked2.deadLetterId!, by: 'ops' }] });
+      await assert.rejects(other.result(), WorkflowFailedError);
+      const history = await other.query(taskHistoryQuery);
+      assert.deepEqual(history.slice(-3).map((e) => e.kind), ['dead_letter', 'dead_letter_resolved', 'finished']);
     });
-    const workflowId = `task-${uniqueId('fail')}`;
-    const error = await withWorker(activities, () => env.client.workflow.execute(TaskWorkflow, { taskQueue, workflowId, args: [input] }).catch((e: unknown) => e));
-    assert.ok(error instanceof WorkflowFailedError);
-    assert.deepEqual(finished.map((f) => [f.status, f.error]), [['failed', 'task row is gone']]);
-    assert.equal(budget.filter((b) => b.startsWith('release')).length, 1, 'the hold is released when the call fails');
+    assert.deepEqual(f.deadLetters.map((d) => d.resolution), ['redriven', 'discarded']);
+    assert.deepEqual(f.finished.map((x) => x.status), ['completed', 'discarded']);
+    assert.equal(f.held.size, 0);
   });
 
-  it('records a cancelled task from a non-cancellable scope', async () => {
+  it('cancel mid-call releases every hold and records the task cancelled', async () => {
     let entered!: () => void;
     const inAgent = new Promise<void>((resolve) => (entered = resolve));
-    const { activities, finished, budget } = fakes(async () => {
+    const f = fakes();
+    f.activities.securityReview = async () => {
       entered();
-      // Never answers by itself: the workflow is cancelled meanwhile, and worker shutdown aborts this.
       const signal = Context.current().cancellationSignal;
-      return new Promise<SolutionSummary>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
-    });
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    };
     const workflowId = `task-${uniqueId('cancel')}`;
-    await withWorker(activities, async () => {
-      const handle = await env.client.workflow.start(TaskWorkflow, { taskQueue, workflowId, args: [input] });
+    await withWorkers(f.activities, async () => {
+      const handle = await start(workflowId);
       await inAgent;
       await handle.cancel();
       await assert.rejects(handle.result(), WorkflowFailedError);
     });
-    assert.deepEqual(finished.map((f) => f.status), ['cancelled']);
-    assert.equal(budget.filter((b) => b.startsWith('release')).length, 1, 'the hold is released when the task is cancelled');
+    assert.deepEqual(f.finished.map((x) => x.status), ['cancelled']);
+    assert.equal(f.held.size, 0);
+  });
+
+  it('fails bad input at once with a non-retryable InvalidInputError naming the fields, and refuses ids that are not task-<id>', async () => {
+    const f = fakes();
+    await withWorkers(f.activities, async () => {
+      const bad = await env.client.workflow.start(TaskWorkflow, { taskQueue: taskQueue(), workflowId: `task-${uniqueId('bad')}`, args: [{ title: '', language: 'cobol' } as never] });
+      const error = await bad.result().catch((e: unknown) => e);
+      assert.ok(error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure);
+      assert.equal(error.cause.type, 'InvalidInputError');
+      for (const field of ['title', 'description', 'language', 'tenantId', 'requestedBy']) assert.match(error.cause.message, new RegExp(field));
+      const wrongId = await env.client.workflow.start(TaskWorkflow, { taskQueue: taskQueue(), workflowId: uniqueId('notask'), args: [input] });
+      assert.match(String(((await wrongId.result().catch((e: unknown) => e)) as WorkflowFailedError).cause?.message), /TaskWorkflow ids are task-<id>/);
+    });
+    assert.deepEqual(f.calls, []);
   });
 });
