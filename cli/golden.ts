@@ -7,12 +7,13 @@ import { dlqCommand } from './commands/dlq.js';
 import { doctorCommand } from './commands/doctor.js';
 import { escalationCommand } from './commands/escalation.js';
 import { promptCommand } from './commands/prompt.js';
+import { scaleCommand } from './commands/scale.js';
 import { stackCommand } from './commands/stack.js';
 import { taskCommand } from './commands/task.js';
 import { tokenCommand } from './commands/token.js';
 import { UsageError } from './subcommands.js';
 
-const COMMANDS: Command[] = [stackCommand, doctorCommand, tokenCommand, taskCommand, budgetCommand, promptCommand, escalationCommand, dlqCommand, auditCommand];
+const COMMANDS: Command[] = [stackCommand, doctorCommand, tokenCommand, taskCommand, budgetCommand, promptCommand, escalationCommand, dlqCommand, auditCommand, scaleCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

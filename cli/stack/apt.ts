@@ -42,6 +42,9 @@ function locate(needDocker: boolean): { found: Partial<Binaries>; missing: strin
   if (!found.postgresBinDir) missing.push('postgresql');
   if (!found.redisServer) missing.push('redis-server');
   if (needDocker && !found.dockerd) missing.push('docker.io');
+  // Not run by the stack: the rule and routing tests call promtool and amtool (test/integration/observability-rules).
+  if (!findExecutable('promtool')) missing.push('prometheus');
+  if (!findExecutable('amtool')) missing.push('prometheus-alertmanager');
   return { found, missing };
 }
 

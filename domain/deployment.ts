@@ -1,0 +1,123 @@
+import { API_SCALING, WORKER_SCALING, type ScalingPolicy } from './scaling.js';
+import { TASK_QUEUES, type TaskQueueName } from './task-queues.js';
+
+/**
+ * What runs in Kubernetes: the API and one worker deployment per task queue,
+ * each scaled on its own backlog. scripts/k8s/generate.ts turns these facts
+ * into the manifests in k8s/.
+ */
+
+/** The namespace of the seed's `kubectl create namespace golden-architecture`. */
+export const K8S_NAMESPACE = 'golden-architecture';
+
+/** One image holds the API and every worker; the command picks the process. */
+export const APP_IMAGE = 'golden-architecture';
+
+/** Settings every process needs that are not secret; the generated ConfigMap holds placeholders to edit per site. */
+export const CONFIG_MAP_NAME = 'golden-config';
+/** Credentials come from this Secret, created by the operator; manifests only reference its keys. */
+export const SECRET_NAME = 'golden-secrets';
+
+/** Config keys read from SECRET_NAME; `optional` ones may be absent from the Secret. */
+export const SECRET_ENV: readonly { key: string; optional: boolean }[] = [
+  { key: 'DATABASE_URL', optional: false },
+  { key: 'REDIS_URL', optional: false },
+  { key: 'JWT_SECRET', optional: false },
+  { key: 'PAYLOAD_ENCRYPTION_KEYS', optional: false },
+  { key: 'TEMPORAL_API_KEY', optional: true },
+  { key: 'LLM_API_KEY', optional: true },
+];
+
+/** The gVisor RuntimeClass (handler `runsc`) the sandbox worker's pods run under. */
+export const GVISOR_RUNTIME_CLASS = { name: 'gvisor', handler: 'runsc' } as const;
+
+export type Component = 'api' | TaskQueueName;
+
+export interface Resources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+export interface DeploymentSpec {
+  name: string;
+  component: Component;
+  /** The task queue its workers poll; absent for the API. */
+  queue?: TaskQueueName;
+  /** The compiled entry point, relative to the image's working directory. */
+  script: string;
+  /** The one port: the API's HTTP port, or a worker's /metrics and /healthz port. */
+  port: { name: 'http' | 'metrics'; number: number };
+  livenessPath: string;
+  readinessPath: string;
+  metricsPath: string;
+  /** Plain settings the process gets besides the ConfigMap and the Secret. */
+  env: Readonly<Record<string, string>>;
+  resources: Resources;
+  /** Longer than the worker's own drain (WORKER_SHUTDOWN_GRACE_SECONDS), so Kubernetes never kills a draining worker. */
+  terminationGracePeriodSeconds: number;
+  runtimeClassName?: string;
+  scaling: ScalingPolicy;
+}
+
+export interface DeploymentSettings {
+  apiPort: number;
+  workerMetricsPort: number;
+  workerShutdownGraceSeconds: number;
+}
+
+/** Time for the process to exit after its drain ends (close connections, flush logs). */
+const EXIT_MARGIN_SECONDS = 15;
+
+const RESOURCES: Readonly<Record<Component, Resources>> = {
+  api: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  orchestrator: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  'peer-hub': { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  supervisor: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+  // Sandbox runs are short containers started by the worker; they need the headroom.
+  sandbox: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
+};
+
+export const deploymentName = (component: Component): string => (component === 'api' ? 'api' : `worker-${component}`);
+
+export function deploymentSpecs(settings: DeploymentSettings): DeploymentSpec[] {
+  for (const [key, value] of Object.entries(settings)) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`${key} must be a whole number >= 0, got ${value}`);
+  }
+  const api: DeploymentSpec = {
+    name: deploymentName('api'),
+    component: 'api',
+    script: 'dist/api/server.js',
+    port: { name: 'http', number: settings.apiPort },
+    livenessPath: '/healthz',
+    // /readyz answers 503 while Postgres, Redis or Temporal do not, so traffic goes elsewhere.
+    readinessPath: '/readyz',
+    metricsPath: '/metrics',
+    env: { API_HOST: '0.0.0.0', API_PORT: String(settings.apiPort) },
+    resources: RESOURCES.api,
+    terminationGracePeriodSeconds: EXIT_MARGIN_SECONDS * 2,
+    scaling: API_SCALING,
+  };
+  const workers = TASK_QUEUES.map(
+    (queue): DeploymentSpec => ({
+      name: deploymentName(queue),
+      component: queue,
+      queue,
+      script: `dist/workers/${queue}.js`,
+      port: { name: 'metrics', number: settings.workerMetricsPort },
+      livenessPath: '/healthz',
+      // A worker's /healthz is 200 only while every one of its workers is RUNNING, which is what readiness means for a poller.
+      readinessPath: '/healthz',
+      metricsPath: '/metrics',
+      env: {
+        WORKER_METRICS_HOST: '0.0.0.0',
+        WORKER_METRICS_PORT: String(settings.workerMetricsPort),
+        WORKER_SHUTDOWN_GRACE_SECONDS: String(settings.workerShutdownGraceSeconds),
+      },
+      resources: RESOURCES[queue],
+      terminationGracePeriodSeconds: settings.workerShutdownGraceSeconds + EXIT_MARGIN_SECONDS,
+      ...(queue === 'sandbox' ? { runtimeClassName: GVISOR_RUNTIME_CLASS.name } : {}),
+      scaling: WORKER_SCALING[queue],
+    }),
+  );
+  return [api, ...workers];
+}
