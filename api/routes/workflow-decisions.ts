@@ -43,6 +43,6 @@ function decisionProblem(err: unknown, workflowId: string, what: string): unknow
     if (cause instanceof ApplicationFailure && cause.type === 'InvalidInputError') return new ApiError('invalid_request', `${what} was refused: ${message}`);
     return new ConflictError(`${what} was refused: ${message}`);
   }
-  if (isDeadlineExceeded(err)) return new UnavailableError(`${what}: workflow ${workflowId} did not take the decision within ${DECISION_TIMEOUT_MS / 1000} s; is an orchestrator worker running?`);
+  if (isDeadlineExceeded(err)) return new UnavailableError(`${what}: workflow ${workflowId} did not take the decision within ${DECISION_TIMEOUT_MS / 1000} s; is a worker polling its task queue? (golden doctor checks)`);
   return err;
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import type { SupervisorSynthesisAnswer } from '../../domain/llm/answer-schemas.js';
@@ -7,6 +9,7 @@ import { ACTIVE_TASK_STATUSES, type TaskStatus } from '../../domain/task-status.
 import { escalationWorkflowId, taskWorkflowId } from '../../domain/workflow-ids.js';
 import { recordDeadLetter, resolveDeadLetter } from '../../lib/dead-letter-store.js';
 import { openEscalation, updateEscalation } from '../../lib/escalation-store.js';
+import { projectRoot } from '../../lib/paths.js';
 import { registerPipelineGauges } from '../../lib/pipeline-gauges.js';
 import { recordTaskEvent } from '../../lib/task-events.js';
 import { ensureTask } from '../../lib/task-store.js';
@@ -310,6 +313,15 @@ describe('escalations, dead letters and task control through the API and `golden
       for (const status of [...statuses, '401', '403']) assert.ok(op.responses[status], `${method} ${path} ${status}`);
       assert.ok(op.responses['403'].content['application/problem+json'], `${method} ${path}: problems are problem+json`);
     }
+  });
+
+  it("runs the README's dead-letter runbook query verbatim", async () => {
+    const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
+    const block = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('dlq_messages'));
+    assert.ok(block, 'the README documents the runbook query');
+    const { rows, fields } = await api.db.query<{ resolved: boolean }>(block);
+    for (const column of ['id', 'original_subject', 'data', 'error', 'attempts', 'resolved', 'created_at']) assert.ok(fields.some((f) => f.name === column), column);
+    assert.ok(rows.length >= 1 && rows.length <= 10 && rows.every((r) => !r.resolved), 'open dead letters only, at most 10');
   });
 
   it('reads the backlog gauges from Postgres when scraped', async () => {
