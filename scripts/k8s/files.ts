@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { deploymentSpecs, type DeploymentSpec } from '../../domain/deployment.js';
 import { ConfigSchema } from '../../lib/config.js';
 import { projectRoot } from '../../lib/paths.js';
@@ -39,15 +39,20 @@ export function generatedFiles(): Map<string, string> {
 
 export const k8sDir = () => join(projectRoot(), 'k8s');
 
-function existingFiles(dir: string): string[] {
+/** Files under `dir`, as paths relative to it (walked by hand: recursive readdir differs across Node 20 releases). */
+function existingFiles(dir: string, under = ''): string[] {
+  let entries;
   try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => relative(dir, join(e.parentPath, e.name)));
+    entries = readdirSync(join(dir, under), { withFileTypes: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
+  return entries.flatMap((e) => {
+    const path = under === '' ? e.name : `${under}/${e.name}`;
+    if (e.isDirectory()) return existingFiles(dir, path);
+    return e.isFile() ? [path] : [];
+  });
 }
 
 /** Paths under `dir` that differ from `files`: changed, missing, or not generated at all. */

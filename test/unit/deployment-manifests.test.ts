@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { deploymentSpecs } from '../../domain/deployment.js';
 import { METRICS } from '../../domain/metric-names.js';
@@ -57,6 +60,24 @@ describe('generated manifests', () => {
 
   it('k8s/ is what the generator writes (npm run k8s:generate)', () => {
     assert.deepEqual(differences(k8sDir(), generatedFiles()), []);
+  });
+
+  it('the check names changed, missing and stray files, in nested folders too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'golden-k8s-'));
+    try {
+      mkdirSync(join(dir, 'sub'));
+      writeFileSync(join(dir, 'same.yaml'), 'a: 1\n');
+      writeFileSync(join(dir, 'sub', 'changed.yaml'), 'b: 1\n');
+      writeFileSync(join(dir, 'sub', 'stray.yaml'), 'c: 1\n');
+      const wanted = new Map([
+        ['same.yaml', 'a: 1\n'],
+        ['sub/changed.yaml', 'b: 2\n'],
+        ['missing.yaml', 'd: 1\n'],
+      ]);
+      assert.deepEqual(differences(dir, wanted), ['missing.yaml (missing)', 'sub/changed.yaml (differs)', 'sub/stray.yaml (not generated)']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("include the seed's k8s/hpa-configs.yaml with one autoscaler per deployment", () => {
