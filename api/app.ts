@@ -6,7 +6,7 @@ import type { Permission } from '../domain/roles.js';
 import { createTokenVerifier } from '../lib/tokens.js';
 import { registerAuth } from './auth.js';
 import type { ApiDeps } from './context.js';
-import { registerErrorHandler } from './error-handler.js';
+import { registerErrorHandler, sendProblem } from './error-handler.js';
 import { documentProblemMediaType } from './openapi-problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { budgetRoutes } from './routes/budgets.js';
@@ -15,7 +15,9 @@ import { deadLetterRoutes } from './routes/dead-letters.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { healthRoutes } from './routes/health.js';
 import { promptRoutes } from './routes/prompts.js';
+import { InvalidRequestError } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
+import { findUnstorableText } from './storable-text.js';
 import { ErrorBody } from './routes/shared.js';
 import { taskControlRoutes } from './routes/task-control.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -56,15 +58,25 @@ export function declareRouteTable(app: FastifyInstance): RouteEntry[] {
 }
 
 /**
- * Every protected route can answer 401, 403, 429 and 500, and one with
- * input 400 (and with a body 413 and 415), whatever its own schema lists:
- * they are added here, so the API document shows every answer a client can get.
+ * Longest path parameter the router matches. Every id the API takes is far
+ * shorter and is refused by its zod schema with a 400 naming the field; only
+ * beyond this does the router itself answer 414 (documented on every route with
+ * path parameters), so no parameter of any length reaches a handler unchecked.
+ */
+export const MAX_PATH_PARAM_LENGTH = 1024;
+
+/**
+ * Every protected route can answer 401, 403, 429 and 500, one with input 400
+ * (with path parameters also 414, with a body 413 and 415), whatever its own
+ * schema lists: they are added here, so the API document shows every answer a
+ * client can get.
  */
 function documentProblemAnswers(schema: { response?: unknown; body?: unknown; querystring?: unknown; params?: unknown } | undefined): void {
   if (!schema) return;
   const response = (schema.response ??= {}) as Record<string, unknown>;
   const statuses = [401, 403, 429, 500];
   if (schema.body || schema.querystring || schema.params) statuses.push(400);
+  if (schema.params) statuses.push(414);
   if (schema.body) statuses.push(413, 415);
   for (const status of statuses) response[status] ??= ErrorBody;
 }
@@ -89,6 +101,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // The router's own refusals (a path parameter over the limit, a malformed URL) are problems like every other error.
+    frameworkErrors: (error, request, reply) => {
+      // Answered before any route's hooks run, so the request id header is set here.
+      reply.header('x-request-id', request.id);
+      void sendProblem(request, reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri_too_long' : 'invalid_request', error.message);
+    },
     trustProxy: trustProxySetting(deps.config.API_TRUST_PROXY),
     // A caller's request id is kept (so one id follows a call through logs) only if it is harmless.
     genReqId: (req) => {
@@ -114,6 +133,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }),
   });
 
+  // After authentication, before validation: text Postgres cannot store is refused on every route alike.
+  app.addHook('preValidation', async (request) => {
+    const found = findUnstorableText(request.body, 'body') ?? findUnstorableText(request.query, 'querystring');
+    if (found) throw new InvalidRequestError([found]);
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

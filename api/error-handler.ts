@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ApiError } from './errors.js';
+import { ApiError, InvalidRequestError } from './errors.js';
 import { PROBLEMS, PROBLEM_CONTENT_TYPE, codeForStatus, problemType, type ProblemBody, type ProblemCode } from './problem.js';
 
-function sendProblem(request: FastifyRequest, reply: FastifyReply, code: ProblemCode, detail: string, errors?: ProblemBody['errors']) {
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, code: ProblemCode, detail: string, errors?: ProblemBody['errors']) {
   const { status, title } = PROBLEMS[code];
   const body: ProblemBody = {
     type: problemType(code),
@@ -34,6 +34,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       }));
       return sendProblem(request, reply, 'invalid_request', errors.map((i) => `${i.field}: ${i.message}`).join('; '), errors);
     }
+    if (error instanceof InvalidRequestError) return sendProblem(request, reply, 'invalid_request', error.message, error.fields);
     if (error instanceof ApiError) return sendProblem(request, reply, error.code as ProblemCode, error.message);
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       // Fastify's client errors name what was wrong with the request and nothing about the server.

@@ -13,6 +13,14 @@ export class ApiError extends Error {
   }
 }
 
+/** A request refused before its schema is checked; `fields` name each bad part like validation errors do. */
+export class InvalidRequestError extends ApiError {
+  override readonly name = 'InvalidRequestError';
+  constructor(readonly fields: Array<{ field: string; message: string }>) {
+    super('invalid_request', fields.map((f) => `${f.field}: ${f.message}`).join('; '));
+  }
+}
+
 export class UnauthorizedError extends ApiError {
   override readonly name = 'UnauthorizedError';
   constructor(message: string) {

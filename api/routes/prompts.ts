@@ -129,7 +129,7 @@ export function promptRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             'Starts PromptApprovalWorkflow `prompt-<updateId>`. The role\'s rules decide at once: applied, held for its daily limit or cooldown (`proposed`), or waiting for approval (`pending_approval`). Poll GET /prompts/updates/:id.',
           security: bearerAuth,
           body: ProposeBody,
-          response: { 202: Accepted, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+          response: { 202: Accepted, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
         },
       },
       async (request, reply) => {

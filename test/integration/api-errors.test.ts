@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { MAX_PATH_PARAM_LENGTH } from '../../api/app.js';
 import { PROBLEMS, PROBLEM_CONTENT_TYPE } from '../../api/problem.js';
 import { createTestApi, type TestApi } from '../support/api.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
@@ -59,6 +60,30 @@ describe('API errors as problem+json', () => {
     assertProblem(await api.app.inject({ method: 'GET', url: '/no/such/route?x=1', remoteAddress: '10.88.0.2' }), 'not_found');
   });
 
+  it('refuses text Postgres cannot store (NUL, unpaired surrogates) as a 400 naming the field, creating nothing', async () => {
+    const id = uniqueId('nul');
+    for (const [payload, field] of [
+      [`{"id":"${id}","title":"a\\u0000b","description":"d","language":"python"}`, 'body.title'],
+      [`{"id":"${id}","title":"a","description":"x\\ud800y","language":"python"}`, 'body.description'],
+      [`{"id":"${id}","title":"a","description":"d","language":"python","\\u0000":1}`, 'body (a key)'],
+    ] as const) {
+      const body = assertProblem(await call('POST', '/tasks', { payload, headers: { 'content-type': 'application/json' } }), 'invalid_request');
+      assert.equal((body.errors as Array<{ field: string }>)[0]?.field, field, payload);
+    }
+    assertProblem(await call('GET', '/prompts/updates?status=%00'), 'invalid_request');
+    assertProblem(await call('GET', `/tasks/${id}`), 'not_found');
+    // A well-formed pair (an emoji) is text like any other: only the bad language is named.
+    const emoji = assertProblem(await call('POST', '/tasks', { payload: { id, title: 'ok \u{1F600}', description: 'd', language: 'cobol' } }), 'invalid_request');
+    assert.deepEqual((emoji.errors as Array<{ field: string }>).map((e) => e.field), ['body.language']);
+  });
+
+  it('refuses a long path parameter by its schema, and one beyond the router limit as a 414 problem', async () => {
+    const long = assertProblem(await call('GET', `/tasks/${'a'.repeat(MAX_PATH_PARAM_LENGTH)}`), 'invalid_request');
+    assert.match(String(long.detail), /params\.id/);
+    assertProblem(await call('GET', `/tasks/${'a'.repeat(MAX_PATH_PARAM_LENGTH + 1)}`), 'uri_too_long');
+    assertProblem(await call('GET', '/tasks/%E0%A4%A'), 'invalid_request');
+  });
+
   it('hides the cause of an internal error behind a 500 with the request id', async () => {
     const broken = await createTestApi(config);
     const brokenToken = await broken.token('admin', tenant);
@@ -96,7 +121,13 @@ describe('API errors as problem+json', () => {
     for (const [path, methods] of Object.entries<Record<string, { security?: unknown; responses: Record<string, unknown> }>>(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
         if (!op.security) continue;
-        for (const status of ['401', '403', '429', '500']) assert.ok(op.responses[status], `${method.toUpperCase()} ${path} documents ${status}`);
+        const statuses = ['401', '403', '429', '500'];
+        if (path.includes('{')) statuses.push('400', '414');
+        if (method === 'post' || method === 'put') statuses.push('400');
+        for (const status of statuses) assert.ok(op.responses[status], `${method.toUpperCase()} ${path} documents ${status}`);
+        for (const [status, response] of Object.entries(op.responses as Record<string, { content?: Record<string, unknown> }>)) {
+          if (Number(status) >= 400) assert.deepEqual(Object.keys(response.content ?? {}), [PROBLEM_CONTENT_TYPE], `${method.toUpperCase()} ${path} ${status} is a problem`);
+        }
       }
     }
   });
