@@ -184,3 +184,95 @@ function opened(state: BreakerState, now: number): BreakerState {
 function closed(state: BreakerState): BreakerState {
   return { ...state, state: 'CLOSED', failures: 0, openedAt: null, halfOpenInFlight: 0, halfOpenSuccesses: 0, generation: state.generation + 1 };
 }
+
+/**
+ * Breaker names of the platform's dependencies, one breaker per name per process. LLM endpoints
+ * get one each, named `llm:<provider>:<host>` by lib/llm.
+ */
+export const DEPENDENCY_BREAKERS = { postgres: 'postgres', redis: 'redis', docker: 'docker' } as const;
+
+/** Every breaker name an operator may reset: a known dependency or an LLM endpoint. */
+export function isBreakerName(name: string): boolean {
+  return Object.values(DEPENDENCY_BREAKERS).includes(name as never) || /^llm:[a-z0-9-]+:[A-Za-z0-9.\-[\]:]+$/.test(name);
+}
+
+/**
+ * Postgres answered, or did not. An error with a SQLSTATE is an answer (a constraint, a
+ * serialization conflict, a syntax error) unless its class says the server itself is in
+ * trouble: 08 connection exception, 53 insufficient resources, 57 operator intervention
+ * (shutdown, "cannot connect now"), 58 system error. An error without one (refused socket,
+ * terminated connection, connect time-out) never reached a working server.
+ */
+export function isPostgresOutage(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return ['08', '53', '57', '58'].includes(code.slice(0, 2));
+}
+
+/** A Redis error reply (WRONGTYPE, a script's own error) is an answer; a closed socket or a time-out is not. */
+export function isRedisOutage(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name !== 'ReplyError';
+}
+
+/** The Docker engine answered with a status below 500 (404 no such container, 409 conflict): it is up. */
+export function isDockerOutage(err: unknown): boolean {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status !== 'number' || status >= 500;
+}
+
+/** The seed's critical alert: a breaker OPEN longer than this on a critical dependency is stuck. */
+export const BREAKER_STUCK_AFTER_MS = 5 * 60_000;
+
+/** How long the breaker has been OPEN at `now`, in seconds; 0 when it is not OPEN. */
+export function openSeconds(state: Pick<BreakerState, 'state' | 'openedAt'>, now: number): number {
+  if (state.state !== 'OPEN' || state.openedAt === null) return 0;
+  return Math.max(0, (now - state.openedAt) / 1000);
+}
+
+/** OPEN for longer than BREAKER_STUCK_AFTER_MS on a dependency matching `criticalPattern` (a full-match regex). */
+export function isStuck(name: string, state: Pick<BreakerState, 'state' | 'openedAt'>, now: number, criticalPattern: string): boolean {
+  return new RegExp(`^(?:${criticalPattern})$`).test(name) && openSeconds(state, now) * 1000 > BREAKER_STUCK_AFTER_MS;
+}
+
+/** One breaker as a process reports it to the control plane (lib/breaker-control.ts). */
+export interface BreakerReport {
+  name: string;
+  state: BreakerStateName;
+  failures: number;
+  totalFailures: number;
+  totalSuccesses: number;
+  lastFailureAt: number | null;
+  lastFailureMessage: string | null;
+  openedAt: number | null;
+}
+
+/** A process's breakers at `reportedAt` (epoch ms). */
+export interface ProcessReport {
+  process: string;
+  service: string;
+  reportedAt: number;
+  breakers: BreakerReport[];
+}
+
+export interface BreakerListRow extends BreakerReport {
+  process: string;
+  service: string;
+  reportedAt: number;
+  openSeconds: number;
+  stuck: boolean;
+}
+
+/** Flattens the processes' reports into one row per process and breaker, ordered by breaker then process. */
+export function breakerRows(reports: readonly ProcessReport[], now: number, criticalPattern: string): BreakerListRow[] {
+  const rows = reports.flatMap((r) =>
+    r.breakers.map((b) => ({
+      ...b,
+      process: r.process,
+      service: r.service,
+      reportedAt: r.reportedAt,
+      openSeconds: Math.round(openSeconds(b, now)),
+      stuck: isStuck(b.name, b, now, criticalPattern),
+    })),
+  );
+  return rows.sort((a, b) => a.name.localeCompare(b.name) || a.process.localeCompare(b.process));
+}

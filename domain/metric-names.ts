@@ -8,6 +8,7 @@ export const METRICS = {
   sandboxExecutionFailures: 'sandbox_execution_failures_total',
   circuitBreakerState: 'circuit_breaker_state',
   circuitBreakerFailures: 'circuit_breaker_failures_total',
+  circuitBreakerOpenSeconds: 'circuit_breaker_open_seconds',
   dlqMessageCount: 'dlq_message_count',
   budgetReservationConflicts: 'budget_reservation_conflicts_total',
   budgetReservations: 'budget_reservations_total',

@@ -4,6 +4,7 @@ import {
   BREAKER_STATE_GAUGE,
   canPass,
   initialBreakerState,
+  openSeconds,
   onFailure,
   onSuccess,
   reset,
@@ -39,6 +40,8 @@ export interface BreakerStats {
   openedAt: number | null;
   /** 0 when a call would be tried now. */
   retryAfterMs: number;
+  /** How long it has been OPEN; 0 when not OPEN. */
+  openSeconds: number;
 }
 
 export class CircuitBreaker {
@@ -89,6 +92,7 @@ export class CircuitBreaker {
       lastFailureMessage: s.lastFailureMessage,
       openedAt: s.openedAt,
       retryAfterMs: retryAfterMs(s, this.clock(), this.options),
+      openSeconds: openSeconds(s, this.clock()),
     };
   }
 
@@ -129,7 +133,8 @@ export class BreakerRegistry {
 
 /**
  * Exports `circuit_breaker_state{name}` (0 CLOSED, 1 HALF_OPEN, 2 OPEN, see BREAKER_STATE_GAUGE)
- * and `circuit_breaker_failures_total{name}`, both read from the breakers at scrape time.
+ * `circuit_breaker_failures_total{name}` and `circuit_breaker_open_seconds{name}`, read from the
+ * breakers at scrape time.
  */
 export function registerBreakerGauge(registry: Registry, breakers: BreakerRegistry): void {
   new Gauge({
@@ -151,6 +156,16 @@ export function registerBreakerGauge(registry: Registry, breakers: BreakerRegist
       // Totals survive manual resets, so the counter never goes down.
       this.reset();
       for (const s of breakers.all()) this.inc({ name: s.name }, s.totalFailures);
+    },
+  });
+  new Gauge({
+    name: METRICS.circuitBreakerOpenSeconds,
+    help: 'Seconds each circuit breaker has been OPEN (0 when not open); past 300 on a critical dependency it is stuck',
+    labelNames: ['name'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of breakers.all()) this.set({ name: s.name }, s.openSeconds);
     },
   });
 }

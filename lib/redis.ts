@@ -1,9 +1,13 @@
 import { Redis } from 'ioredis';
+import { guardRedis, redisBreakerOptions } from './breaker-guards.js';
+import { DEPENDENCY_BREAKERS } from '../domain/circuit-breaker.js';
+import type { BreakerRegistry } from './circuit-breaker.js';
 import type { Config } from './config.js';
 
 export type { Redis };
 
-export function createRedis(config: Pick<Config, 'REDIS_URL'>, onError?: (err: Error) => void): Redis {
+/** With a breaker registry, every command goes through the `redis` breaker (subscriber connections should not take one). */
+export function createRedis(config: Pick<Config, 'REDIS_URL'>, onError?: (err: Error) => void, breakers?: BreakerRegistry): Redis {
   const redis = new Redis(config.REDIS_URL, {
     lazyConnect: false,
     maxRetriesPerRequest: 3,
@@ -16,5 +20,5 @@ export function createRedis(config: Pick<Config, 'REDIS_URL'>, onError?: (err: E
   });
   // ioredis reconnects by itself; without a listener an outage would crash the process.
   redis.on('error', (err) => onError?.(err));
-  return redis;
+  return breakers ? guardRedis(redis, breakers.get(DEPENDENCY_BREAKERS.redis, redisBreakerOptions)) : redis;
 }
