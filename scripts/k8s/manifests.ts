@@ -87,6 +87,32 @@ function service(d: DeploymentSpec): YamlValue {
   };
 }
 
+/** Voluntary disruptions (node drains, upgrades) take one pod of a deployment at a time, never all of a queue's workers. */
+function disruptionBudget(d: DeploymentSpec): YamlValue {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta(d.name, { labels: labelsOf(d) }),
+    spec: { maxUnavailable: 1, selector: { matchLabels: labelsOf(d) } },
+  };
+}
+
+/** prometheus-operator scrapes every Service of the app on its named port: `http` for the API, `metrics` for workers. */
+function serviceMonitor(deployments: readonly DeploymentSpec[]): YamlValue {
+  const ports = [...new Set(deployments.map((d) => d.port.name))];
+  const paths = new Set(deployments.map((d) => d.metricsPath));
+  if (paths.size !== 1) throw new Error(`one ServiceMonitor needs one metrics path, got ${[...paths].join(', ')}`);
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: meta('golden-architecture', { labels: { 'app.kubernetes.io/name': APP } }),
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': APP } },
+      endpoints: ports.map((port) => ({ port, path: [...paths][0]!, interval: '30s' })),
+    },
+  };
+}
+
 /** One HPA metric per scaling signal; external metrics are served by prometheus-adapter (prometheusAdapterRules). */
 function hpaMetric(signal: ScalingSignal, d: DeploymentSpec): YamlValue {
   switch (signal.kind) {
@@ -182,7 +208,7 @@ export function manifestFiles(input: ManifestInput): Map<string, string> {
     `Site settings (edit TEMPORAL_ADDRESS); credentials go in the Secret "${SECRET_NAME}" (keys: ${SECRET_ENV.map((s) => s.key).join(', ')}).`,
   );
   doc('runtimeclass-gvisor.yaml', [{ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: GVISOR_RUNTIME_CLASS.name }, handler: GVISOR_RUNTIME_CLASS.handler }]);
-  for (const d of input.deployments) doc(`${d.name}.yaml`, [deployment(d, input.imageTag), service(d)]);
+  for (const d of input.deployments) doc(`${d.name}.yaml`, [deployment(d, input.imageTag), service(d), disruptionBudget(d)]);
   doc(
     'hpa-configs.yaml',
     input.deployments.map(hpa),
@@ -201,6 +227,7 @@ export function manifestFiles(input: ManifestInput): Map<string, string> {
       spec: { groups: ruleGroups() },
     },
   ]);
+  doc('servicemonitor.yaml', [serviceMonitor(input.deployments)]);
   doc('prometheus/golden.rules.yml', [ruleFile()], 'The same rules as prometheus-rules.yaml, as a plain Prometheus rule file.');
   doc('alertmanager/alertmanager.yml', [alertmanagerConfig()], 'Alertmanager routing; receiver credentials are files from the Secret named in it.');
   doc('kustomization.yaml', [
@@ -216,6 +243,7 @@ export function manifestFiles(input: ManifestInput): Map<string, string> {
         'hpa-configs.yaml',
         'prometheus-adapter-rules.yaml',
         'prometheus-rules.yaml',
+        'servicemonitor.yaml',
       ],
     },
   ]);

@@ -105,6 +105,19 @@ describe('generated manifests', () => {
     assert.match(files.get('runtimeclass-gvisor.yaml')!, /kind: RuntimeClass\nmetadata:\n {2}name: gvisor\nhandler: runsc\n/);
   });
 
+  it('limit voluntary disruptions to one pod per deployment, and let prometheus-operator scrape each port', () => {
+    for (const d of specs) {
+      const text = files.get(`${d.name}.yaml`)!;
+      assert.match(text, new RegExp(`kind: PodDisruptionBudget\\nmetadata:\\n {2}name: ${d.name}\\n[^]*maxUnavailable: 1\\n`));
+    }
+    const monitor = files.get('servicemonitor.yaml')!;
+    assert.match(monitor, /kind: ServiceMonitor/);
+    for (const port of ['http', 'metrics']) assert.match(monitor, new RegExp(`- port: ${port}\\n {4}path: /metrics\\n`));
+    for (const path of ['servicemonitor.yaml', 'hpa-configs.yaml', 'prometheus-rules.yaml', ...specs.map((d) => `${d.name}.yaml`)]) {
+      assert.match(files.get('kustomization.yaml')!, new RegExp(`- ${path.replace('.', '\\.')}\\n`), `kustomization lists ${path}`);
+    }
+  });
+
   it('serve every external metric an autoscaler names through prometheus-adapter', () => {
     const adapter = toYaml(prometheusAdapterRules(specs));
     const hpas = files.get('hpa-configs.yaml')!;
