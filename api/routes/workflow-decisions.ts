@@ -1,4 +1,4 @@
-import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApiError, ConflictError, UnavailableError } from '../errors.js';
 
@@ -7,9 +7,14 @@ export const DECISION_TIMEOUT_MS = 10_000;
 
 // gRPC's DEADLINE_EXCEEDED, on the error or the service error wrapping it.
 const GRPC_DEADLINE_EXCEEDED = 4;
+/**
+ * The deadline ran out. Depending on the phase of the update call it hit, the
+ * client reports DEADLINE_EXCEEDED or "Call cancelled" (gRPC CANCELLED), both
+ * as WorkflowUpdateRPCTimeoutOrCancelledError; the API never cancels the call itself.
+ */
 const isDeadlineExceeded = (err: unknown): boolean => {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
-  return e?.code === GRPC_DEADLINE_EXCEEDED || e?.cause?.code === GRPC_DEADLINE_EXCEEDED;
+  return err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || e?.code === GRPC_DEADLINE_EXCEEDED || e?.cause?.code === GRPC_DEADLINE_EXCEEDED;
 };
 
 /**

@@ -15,7 +15,9 @@ import { recordTaskEvent } from '../../lib/task-events.js';
 import { ensureTask } from '../../lib/task-store.js';
 import { createTestApi, type TestApi } from '../support/api.js';
 import { golden as runGolden } from '../support/cli.js';
+import { waitFor } from '../support/processes.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
+import { createTestWorkers, type TestWorkers } from '../support/workers.js';
 
 /**
  * The operator surface of the task pipeline against the real stack: rows are
@@ -79,11 +81,17 @@ async function auditRows(resource: string) {
 
 const golden = (args: string[], token: string) => runGolden(args, { API_URL: apiUrl, GOLDEN_TOKEN: token });
 
+before(async () => {
+  await requireServices(config, ['temporal', 'postgres', 'redis']);
+  api = await createTestApi(config);
+  apiUrl = await api.app.listen({ host: '127.0.0.1', port: 0 });
+});
+after(async () => {
+  await api?.close();
+});
+
 describe('escalations, dead letters and task control through the API and `golden`', () => {
   before(async () => {
-    await requireServices(config, ['temporal', 'postgres', 'redis']);
-    api = await createTestApi(config);
-    apiUrl = await api.app.listen({ host: '127.0.0.1', port: 0 });
     operator = await api.token('operator', tenant, 'olga');
     observer = await api.token('observer', tenant, 'otto');
     developer = await api.token('developer', tenant, 'dev');
@@ -122,7 +130,6 @@ describe('escalations, dead letters and task control through the API and `golden
     for (const id of [taskWorkflowId(ids.running), esc.unserved]) {
       await api?.temporal.workflow.getHandle(id).terminate('test over').catch(() => undefined);
     }
-    await api?.close();
   });
 
   describe('escalations', () => {
@@ -401,5 +408,92 @@ describe('escalations, dead letters and task control through the API and `golden
       assert.equal(help.code, 0);
       assert.match(help.stdout, /golden dlq redrive <dead letter id>/);
     });
+  });
+});
+
+describe("end to end with the pipeline's workflows (scripted LLM, real sandbox): people decide through the API", () => {
+  let workers: TestWorkers;
+
+  const taskStatus = async (id: string) => (await api.db.query<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [id])).rows[0]?.status;
+  const untilStatus = (id: string, status: string, timeoutMs = 120_000) =>
+    waitFor(`task ${id} to be ${status}`, async () => ((await taskStatus(id)) === status ? true : undefined), timeoutMs, 300);
+  /** A task of a new tenant with this token budget, started through the API by its operator olga. */
+  async function startTask(description: string, budget: number): Promise<{ taskId: string; tenantId: string; olga: string }> {
+    const tenantId = uniqueId('ops-e2e').toLowerCase();
+    await api.db.query('INSERT INTO budget_limits (tenant_id, total_limit) VALUES ($1, $2)', [tenantId, budget]);
+    const olga = await api.token('operator', tenantId, 'olga');
+    const taskId = uniqueId('ops-e2e-task');
+    const res = await call('POST', '/tasks', olga, { id: taskId, title: 'FizzBuzz', description, language: 'python' });
+    assert.equal(res.statusCode, 202, res.body);
+    return { taskId, tenantId, olga };
+  }
+  /** The workflow's end: its history, events included, is complete by then. */
+  const finished = (taskId: string) => api.temporal.workflow.getHandle(taskWorkflowId(taskId)).result().then(() => untilStatus(taskId, 'completed', 10_000));
+
+  before(async () => {
+    await requireServices(config, ['temporal', 'postgres', 'redis', 'docker']);
+    workers = await createTestWorkers(config, ['orchestrator', 'peer-hub', 'supervisor', 'sandbox']);
+  });
+  after(async () => {
+    await workers?.close();
+  });
+
+  it('security veto → escalation awaiting a human → guidance and an accept through the API and golden → the task completes, decided by the token\'s subject', async () => {
+    const { taskId, olga } = await startTask('Write fizzbuzz(n). scripted-vote: security=reject', 2_000_000);
+    const escalationId = escalationWorkflowId(taskId, 1);
+    await waitFor('the escalation to wait for a human', async () => {
+      const { rows } = await api.db.query<{ status: string }>('SELECT status FROM escalations WHERE id = $1', [escalationId]);
+      return rows[0]?.status === 'awaiting_human' ? true : undefined;
+    }, 120_000, 300);
+
+    const guided = await call('POST', `/tasks/${taskId}/guidance`, olga, { text: 'Validate the input range.' });
+    assert.equal(guided.statusCode, 202, guided.body);
+    const listed = await golden(['escalation', 'list', '--status', 'awaiting_human', '--task', taskId, '--json'], olga);
+    assert.deepEqual(JSON.parse(listed.stdout).escalations.map((e: { id: string }) => e.id), [escalationId]);
+
+    const resolved = await golden(['escalation', 'resolve', escalationId, '--action', 'accept', '--comment', 'checked by hand'], olga);
+    assert.equal(resolved.code, 0, resolved.stderr);
+    assert.deepEqual(JSON.parse(resolved.stdout), { escalationId, outcome: { action: 'accept', source: 'human', decidedBy: 'olga', comment: 'checked by hand' } });
+    await finished(taskId);
+    assert.equal((await call('GET', `/tasks/${taskId}`, olga)).json().result.acceptedBy, 'human');
+
+    const row = (await call('GET', `/escalations/${escalationId}`, olga)).json();
+    assert.deepEqual([row.status, row.decidedBy, row.decision.action], ['resolved', 'olga', 'accept']);
+    const again = await call('POST', `/escalations/${escalationId}/resolve`, olga, { action: 'abort', comment: 'changed my mind' });
+    assert.equal(again.statusCode, 409, again.body);
+
+    const history = (await call('GET', `/tasks/${taskId}/history`, olga)).json();
+    const kinds = history.events.map((e: { kind: string }) => e.kind);
+    for (const kind of ['started', 'escalation', 'guidance', 'escalation_resolved', 'finished']) assert.ok(kinds.includes(kind), `${kind} in ${kinds.join(', ')}`);
+    const guidance = history.events.find((e: { kind: string }) => e.kind === 'guidance');
+    assert.deepEqual([guidance.detail.by, guidance.detail.text], ['olga', 'Validate the input range.']);
+    assert.deepEqual((await auditRows(`escalation/${escalationId}`)).map((r) => [r.action, r.outcome, r.actor]), [['escalation:resolve', 'allowed', 'olga']]);
+  });
+
+  it('budget exhausted → dead letter → limit raised → golden dlq redrive completes the task; a parked task is cancelled through the API', async () => {
+    const { taskId, tenantId, olga } = await startTask('Write fizzbuzz(n).', 100);
+    const letter = await waitFor('the dead letter', async () => {
+      const open = (await call('GET', `/dead-letters?resolved=false&taskId=${taskId}`, olga)).json();
+      return open.deadLetters[0] as { id: number; step: string; errorType: string } | undefined;
+    }, 60_000, 500);
+    assert.deepEqual([letter.step, letter.errorType], ['develop-r1i1', 'BudgetExceededError']);
+    await untilStatus(taskId, 'dead_lettered', 30_000);
+
+    await api.db.query('UPDATE budget_limits SET total_limit = 2000000 WHERE tenant_id = $1', [tenantId]);
+    const redriven = await golden(['dlq', 'redrive', String(letter.id), '--comment', 'limit raised'], olga);
+    assert.equal(redriven.code, 0, redriven.stderr);
+    assert.deepEqual(JSON.parse(redriven.stdout), { deadLetterId: letter.id, step: 'develop-r1i1', action: 'redrive' });
+    await finished(taskId);
+    const closed = (await call('GET', `/dead-letters/${letter.id}`, olga)).json();
+    assert.deepEqual([closed.resolved, closed.resolution, closed.resolvedBy], [true, 'redriven', 'olga']);
+    assert.equal((await call('POST', `/dead-letters/${letter.id}/discard`, olga, {})).statusCode, 409);
+
+    const parked = await startTask('Write fizzbuzz(n).', 100);
+    const parkedId = parked.taskId;
+    await untilStatus(parkedId, 'dead_lettered', 60_000);
+    const cancelled = await golden(['task', 'cancel', parkedId, '--reason', 'no longer needed'], parked.olga);
+    assert.equal(cancelled.code, 0, cancelled.stderr);
+    await untilStatus(parkedId, 'cancelled', 60_000);
+    assert.equal((await call('POST', `/tasks/${parkedId}/cancel`, parked.olga, {})).statusCode, 409, 'a cancelled task takes no second cancel');
   });
 });
