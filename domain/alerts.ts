@@ -1,4 +1,4 @@
-import { BREAKER_STATE_GAUGE } from './circuit-breaker.js';
+import { BREAKER_STATE_GAUGE, DEPENDENCY_BREAKERS } from './circuit-breaker.js';
 import { METRICS } from './metric-names.js';
 import { series, type RuleGroup } from './recording-rules.js';
 
@@ -27,11 +27,11 @@ export const ALERT_THRESHOLDS = {
 } as const;
 
 /**
- * Breakers guarding a dependency a task cannot go on without: the LLM
- * endpoints (lib/llm names them `llm:<provider>:<host>`). Other breakers only
- * show on the dashboard.
+ * Breakers guarding a dependency a task cannot go on without: Postgres, Redis,
+ * Docker and the LLM endpoints (lib/llm names them `llm:<provider>:<host>`).
+ * A full-match regex; any other breaker only shows on the dashboard.
  */
-export const CRITICAL_BREAKER_PATTERN = 'llm:.+';
+export const CRITICAL_BREAKER_PATTERN = [...Object.values(DEPENDENCY_BREAKERS), 'llm:.+'].join('|');
 
 /** Where an alert's runbook lives: the README table lists what to do for each alert by name. */
 export const RUNBOOK_DOC = 'README.md#alert-runbooks';
@@ -51,8 +51,7 @@ export interface AlertRule {
 }
 
 const T = ALERT_THRESHOLDS;
-const breaker = (state: number, names?: string) =>
-  `max by (name) (${series(METRICS.circuitBreakerState, names === undefined ? {} : { name: { re: names } })}) == ${state}`;
+const breakerState = (names?: string) => `max by (name) (${series(METRICS.circuitBreakerState, names === undefined ? {} : { name: { re: names } })})`;
 /** Any increase of a counter in the last 5 minutes: for events that must never happen. */
 const anyIncrease = (selector: string, window = '5m') => `sum(increase(${selector}[${window}])) > 0`;
 
@@ -63,12 +62,14 @@ export const ALERT_RULES: RuleGroup<AlertRule> = {
     // Critical: page immediately.
     {
       alert: 'CircuitBreakerStuckOpen',
-      expr: breaker(BREAKER_STATE_GAUGE.OPEN, CRITICAL_BREAKER_PATTERN),
+      // Not CLOSED, rather than == OPEN: under traffic a breaker on a dead dependency goes OPEN, HALF_OPEN
+      // (a failed trial) and OPEN again every openMs, and a scrape may land on either.
+      expr: `${breakerState(CRITICAL_BREAKER_PATTERN)} >= ${BREAKER_STATE_GAUGE.HALF_OPEN}`,
       for: T.breakerStuckOpenFor,
       severity: 'critical',
-      summary: 'Circuit breaker {{ $labels.name }} has been OPEN for more than 5 minutes',
-      description: 'Calls to {{ $labels.name }} fail fast; tasks needing it wait in retries.',
-      runbook: 'Check the dependency (LLM endpoint) named by the breaker; when it answers again the breaker closes by itself after its trial call.',
+      summary: 'Circuit breaker {{ $labels.name }} has not closed for more than 5 minutes',
+      description: 'Calls to {{ $labels.name }} fail fast and its trial calls keep failing; tasks needing it wait in retries.',
+      runbook: 'Check the dependency the breaker names (Postgres, Redis, Docker or an LLM endpoint); when it answers again the breaker closes after its next trial call.',
     },
     {
       alert: 'DeadLettersPilingUp',
@@ -202,7 +203,7 @@ export const ALERT_RULES: RuleGroup<AlertRule> = {
     },
     {
       alert: 'CircuitBreakerHalfOpen',
-      expr: breaker(BREAKER_STATE_GAUGE.HALF_OPEN),
+      expr: `${breakerState()} == ${BREAKER_STATE_GAUGE.HALF_OPEN}`,
       for: '0s',
       severity: 'info',
       summary: 'Circuit breaker {{ $labels.name }} is HALF_OPEN, testing recovery',

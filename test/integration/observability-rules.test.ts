@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ALERT_RULES, alertAnnotations, alertLabels, SEVERITY_RECEIVER, type AlertRule } from '../../domain/alerts.js';
+import { DEPENDENCY_BREAKERS } from '../../domain/circuit-breaker.js';
 import { K8S_NAMESPACE } from '../../domain/deployment.js';
 import { METRICS, type MetricName } from '../../domain/metric-names.js';
 import { RECORDING_RULES, TASK_FINISHED_STATUS_LABEL, TEMPORAL_TASK_QUEUE_LABEL } from '../../domain/recording-rules.js';
@@ -78,8 +79,10 @@ const completion = (v: string) => [[sel(METRICS.taskCompletionRate), v]] as [str
 /** For each alert: input on which it fires, and input just inside its threshold on which it stays silent. */
 const CASES: AlertCase[] = [
   { alert: 'CircuitBreakerStuckOpen', input: [[sel(METRICS.circuitBreakerState, { name: breaker, service: 'worker-orchestrator' }), '2x15']], at: '10m', fires: { labels: { name: breaker }, value: 2 } },
+  // A dead dependency under traffic: OPEN, a failed trial in HALF_OPEN, OPEN again.
+  { alert: 'CircuitBreakerStuckOpen', input: [[sel(METRICS.circuitBreakerState, { name: DEPENDENCY_BREAKERS.postgres }), '2 1 2 2 1 2 2 1 2 2 1 2 2 1 2 2']], at: '10m', fires: { labels: { name: DEPENDENCY_BREAKERS.postgres }, value: 1 } },
   { alert: 'CircuitBreakerStuckOpen', input: [[sel(METRICS.circuitBreakerState, { name: breaker }), '2x3 0x12']], at: '10m' },
-  { alert: 'CircuitBreakerStuckOpen', input: [[sel(METRICS.circuitBreakerState, { name: 'docker:local' }), '2x15']], at: '10m' },
+  { alert: 'CircuitBreakerStuckOpen', input: [[sel(METRICS.circuitBreakerState, { name: 'other:dependency' }), '2x15']], at: '10m' },
   { alert: 'DeadLettersPilingUp', input: [[sel(METRICS.dlqMessageCount, { service: 'api' }), '150x10']], at: '5m', fires: { labels: {}, value: 150 } },
   { alert: 'DeadLettersPilingUp', input: [[sel(METRICS.dlqMessageCount, { service: 'api' }), '100x10']], at: '5m' },
   { alert: 'TaskCompletionRateCritical', input: completion('0.8x15'), at: '12m', fires: { labels: {}, value: 0.8 } },

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ALERT_RULES, ALERT_SEVERITIES, alertAnnotations, alertLabels, SEVERITY_RECEIVER, type AlertSeverity } from '../../domain/alerts.js';
-import { BREAKER_STATE_GAUGE } from '../../domain/circuit-breaker.js';
+import { ALERT_RULES, ALERT_SEVERITIES, alertAnnotations, alertLabels, CRITICAL_BREAKER_PATTERN, SEVERITY_RECEIVER, type AlertSeverity } from '../../domain/alerts.js';
+import { BREAKER_STATE_GAUGE, DEPENDENCY_BREAKERS } from '../../domain/circuit-breaker.js';
 import { METRICS } from '../../domain/metric-names.js';
 import { isKnownSeries, metricNamesIn, RECORDING_RULES } from '../../domain/recording-rules.js';
 import { projectRoot } from '../../lib/paths.js';
@@ -70,9 +70,16 @@ describe('alert rules', () => {
     assert.match(rule('SandboxTimeoutRateHigh').expr, / > 0.05$/);
     assert.match(rule('HttpErrorRateHigh').expr, / > 0.01$/);
     assert.equal(rule('CircuitBreakerStuckOpen').for, '5m');
-    assert.match(rule('CircuitBreakerStuckOpen').expr, new RegExp(`== ${BREAKER_STATE_GAUGE.OPEN}$`));
+    assert.match(rule('CircuitBreakerStuckOpen').expr, new RegExp(`>= ${BREAKER_STATE_GAUGE.HALF_OPEN}$`), 'not CLOSED: OPEN and failing trials alternate');
     assert.match(rule('CircuitBreakerHalfOpen').expr, new RegExp(`== ${BREAKER_STATE_GAUGE.HALF_OPEN}$`));
     assert.match(rule('SandboxEscapeDetected').expr, /reason="escape"/);
+  });
+
+  it('page for a stuck breaker only on a critical dependency', () => {
+    const critical = new RegExp(`^(?:${CRITICAL_BREAKER_PATTERN})$`);
+    for (const name of [...Object.values(DEPENDENCY_BREAKERS), 'llm:openai:api.openai.com']) assert.ok(critical.test(name), name);
+    for (const name of ['llm:', 'other', 'postgresql', 'xredis']) assert.ok(!critical.test(name), name);
+    assert.ok(rule('CircuitBreakerStuckOpen').expr.includes(JSON.stringify(CRITICAL_BREAKER_PATTERN)));
   });
 
   it('pair the two completion alerts under one slo label, so the page silences the warning', () => {
@@ -94,7 +101,8 @@ describe('alert rules', () => {
     for (const r of ALERT_RULES.rules) {
       const row = table.split('\n').find((l) => l.startsWith(`| ${r.alert} |`));
       assert.ok(row, `README runbook table lists ${r.alert}`);
-      assert.ok(row.includes(r.severity), `${r.alert} row names its severity`);
+      const cells = row.split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
+      assert.deepEqual(cells.slice(1, 5), [r.alert, r.severity, `\`${r.expr}\`${r.for === '0s' ? '' : ` for ${r.for}`}`, r.runbook], `${r.alert} row matches domain/alerts.ts`);
     }
   });
 });
