@@ -9,6 +9,7 @@ import type { ApiDeps } from './context.js';
 import { registerErrorHandler, sendProblem } from './error-handler.js';
 import { documentProblemMediaType } from './openapi-problem.js';
 import { auditRoutes } from './routes/audit.js';
+import { breakerRoutes } from './routes/breakers.js';
 import { budgetRoutes } from './routes/budgets.js';
 import { codecRoutes } from './routes/codec.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -161,6 +162,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(escalationRoutes(deps));
   await app.register(deadLetterRoutes(deps));
   await app.register(budgetRoutes(deps));
+  await app.register(breakerRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register(promptRoutes(deps));
   await app.register(codecRoutes(deps));

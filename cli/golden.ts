@@ -2,6 +2,7 @@ import { ConfigError } from '../lib/config.js';
 import { CliError } from './cli-error.js';
 import type { Command } from './command.js';
 import { auditCommand } from './commands/audit.js';
+import { breakerCommand } from './commands/breaker.js';
 import { budgetCommand } from './commands/budget.js';
 import { dlqCommand } from './commands/dlq.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -13,7 +14,7 @@ import { taskCommand } from './commands/task.js';
 import { tokenCommand } from './commands/token.js';
 import { UsageError } from './subcommands.js';
 
-const COMMANDS: Command[] = [stackCommand, doctorCommand, tokenCommand, taskCommand, budgetCommand, promptCommand, escalationCommand, dlqCommand, auditCommand, scaleCommand];
+const COMMANDS: Command[] = [stackCommand, doctorCommand, tokenCommand, taskCommand, budgetCommand, promptCommand, escalationCommand, dlqCommand, breakerCommand, auditCommand, scaleCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
