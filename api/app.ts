@@ -12,6 +12,7 @@ import { auditRoutes } from './routes/audit.js';
 import { breakerRoutes } from './routes/breakers.js';
 import { budgetRoutes } from './routes/budgets.js';
 import { codecRoutes } from './routes/codec.js';
+import { registerConsole } from './routes/console-static.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { healthRoutes } from './routes/health.js';
@@ -142,6 +143,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerConsole(app, deps.config);
   app.addHook('onResponse', async (request, reply) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) };
     deps.metrics.httpRequests.inc(labels);

@@ -27,6 +27,8 @@ run_suite workflows 300 dist/test/workflows
 run_suite integration 900 dist/test/integration
 # JWT attacks, RBAC matrix, rate limits, audit chain, payload codec, and the sandbox escape suite under every runtime.
 run_suite security 900 dist/test/security
+# The operator console in Debian's chromium: sign-in, escalation, prompt approval, read-only observer, screenshots.
+run_suite e2e 300 dist/test/e2e
 
 # A suite that failed without counting a failing test (killed by its budget) still counts once.
 dead=0

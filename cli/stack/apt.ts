@@ -15,6 +15,8 @@ export interface Binaries {
 }
 
 const PG_ROOT = '/usr/lib/postgresql';
+/** Debian's chromium package; the e2e tests set it as playwright-core's executablePath. */
+export const CHROMIUM = '/usr/bin/chromium';
 
 /** Debian installs each major version side by side; the highest one wins. */
 function findPostgresBinDir(): string | undefined {
@@ -45,6 +47,8 @@ function locate(needDocker: boolean): { found: Partial<Binaries>; missing: strin
   // Not run by the stack: the rule and routing tests call promtool and amtool (test/integration/observability-rules).
   if (!findExecutable('promtool')) missing.push('prometheus');
   if (!findExecutable('amtool')) missing.push('prometheus-alertmanager');
+  // Not run by the stack: the console's end-to-end tests drive it headless (test/e2e).
+  if (!isExecutable(CHROMIUM)) missing.push('chromium');
   return { found, missing };
 }
 

@@ -1,0 +1,224 @@
+import { useMemo, useState } from 'preact/hooks';
+import { TASK_STATUSES } from '../../../domain/task-status.js';
+import { query, usePoll } from '../api.js';
+import type { Session } from '../session.js';
+import type { ConsoleSettings, DeadLetterView, EscalationView, TaskEventView, TaskHistory, TaskView } from '../types.js';
+import { Badge, ErrorLine, Json, Loading, Section, When } from '../ui.js';
+
+/** A task the page has heard of, from the queues that name tasks. */
+interface KnownTask {
+  taskId: string;
+  tenantId: string;
+  via: string;
+  at: string;
+}
+
+const TASK_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+function workflowLink(settings: ConsoleSettings | undefined, workflowId: string): string | undefined {
+  if (!settings?.temporalUiUrl) return undefined;
+  const base = settings.temporalUiUrl.replace(/\/+$/, '');
+  return `${base}/namespaces/${encodeURIComponent(settings.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** Output a sandbox run left in an event's detail, if any: the preview shows its first lines. */
+function sandboxOutput(detail: Record<string, unknown>): string | undefined {
+  const parts = ['stdout', 'stderr', 'output'].map((k) => detail[k]).filter((v): v is string => typeof v === 'string' && v !== '');
+  return parts.length > 0 ? parts.join('\n').split('\n').slice(0, 40).join('\n') : undefined;
+}
+
+function TestsRun({ event }: { event: TaskEventView }) {
+  const d = event.detail;
+  const output = sandboxOutput(d);
+  return (
+    <div class="sandbox">
+      <p>
+        Sandbox run <code>{String(d.runId ?? '—')}</code> ({String(d.runtime ?? 'runtime unknown')}): {String(d.passed ?? '?')} passed, {String(d.failed ?? '?')} failed
+        {d.found === false ? '; no tests found' : ''}
+        {d.timedOut ? '; timed out' : ''}
+      </p>
+      {output && (
+        <pre class="json" aria-label="sandbox output" tabIndex={0}>
+          {output}
+        </pre>
+      )}
+    </div>
+  );
+}
+
+function Timeline({ history }: { history: TaskHistory }) {
+  if (history.events.length === 0) return <p>No steps recorded yet.</p>;
+  return (
+    <ol class="timeline" aria-label="task timeline">
+      {history.events.map((e) => (
+        <li key={e.seq}>
+          <span class="seq">{e.seq}</span> <Badge value={e.kind} /> <code>{e.step}</code> <When at={e.at} />
+          {e.kind === 'tests_run' ? (
+            <TestsRun event={e} />
+          ) : e.kind === 'peer_review' && typeof e.detail.explanation === 'string' ? (
+            <p class="explanation">{e.detail.explanation}</p>
+          ) : (
+            <details>
+              <summary>details</summary>
+              <Json value={e.detail} label={`details of step ${e.seq}`} />
+            </details>
+          )}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function TaskDetail({ session, id, settings }: { session: Session; id: string; settings: ConsoleSettings | undefined }) {
+  const task = usePoll<TaskView>(session, `/tasks/${encodeURIComponent(id)}`);
+  const history = usePoll<TaskHistory>(session, `/tasks/${encodeURIComponent(id)}/history`);
+  const t = task.data;
+  const link = t && workflowLink(settings, t.workflowId);
+  const explanation = t?.result?.review?.explanation ?? [...(history.data?.events ?? [])].reverse().find((e) => e.kind === 'peer_review')?.detail.explanation;
+  return (
+    <Section title={`Task ${id}`}>
+      <ErrorLine error={task.error ?? history.error} />
+      {!t && !task.error && <Loading what="the task" />}
+      {t && (
+        <dl class="facts">
+          <dt>Title</dt>
+          <dd>{t.title}</dd>
+          <dt>Status</dt>
+          <dd data-testid="task-status">
+            <Badge value={t.status} />
+          </dd>
+          <dt>Tenant</dt>
+          <dd>{t.tenantId}</dd>
+          <dt>Requested by</dt>
+          <dd>{t.requestedBy}</dd>
+          <dt>Updated</dt>
+          <dd>
+            <When at={t.updatedAt} />
+          </dd>
+          <dt>Workflow</dt>
+          <dd>
+            {link ? (
+              <a href={link} target="_blank" rel="noopener noreferrer">
+                {t.workflowId} in the Temporal Web UI
+              </a>
+            ) : (
+              <code title="set TEMPORAL_UI_URL for a link">{t.workflowId}</code>
+            )}
+          </dd>
+          {t.result && (
+            <>
+              <dt>Accepted by</dt>
+              <dd>{t.result.acceptedBy ?? '—'}</dd>
+              <dt>Solution</dt>
+              <dd>{t.result.solution.summary}</dd>
+            </>
+          )}
+          {t.error && (
+            <>
+              <dt>Error</dt>
+              <dd class="error">{t.error}</dd>
+            </>
+          )}
+        </dl>
+      )}
+      <h3>Peer review</h3>
+      <p class="explanation" data-testid="review-explanation">
+        {typeof explanation === 'string' ? explanation : 'No peer review yet.'}
+      </p>
+      <h3>Timeline</h3>
+      {history.data ? <Timeline history={history.data} /> : !history.error && <Loading what="the timeline" />}
+    </Section>
+  );
+}
+
+export function TasksView({ session, settings, selected, onSelect }: { session: Session; settings: ConsoleSettings | undefined; selected: string | undefined; onSelect: (id: string | undefined) => void }) {
+  // The API lists escalations and dead letters, not tasks: the tasks they name are the ones needing attention.
+  const escalations = usePoll<{ escalations: EscalationView[] }>(session, `/escalations${query({ limit: 100 })}`, 10_000);
+  const deadLetters = usePoll<{ deadLetters: DeadLetterView[] }>(session, `/dead-letters${query({ limit: 100 })}`, 10_000);
+  const [tenant, setTenant] = useState('');
+  const [status, setStatus] = useState('');
+  const [typed, setTyped] = useState('');
+  const known = useMemo(() => {
+    const byId = new Map<string, KnownTask>();
+    for (const e of escalations.data?.escalations ?? []) byId.set(e.taskId, { taskId: e.taskId, tenantId: e.tenantId, via: `escalation ${e.status.replace(/_/g, ' ')}`, at: e.createdAt });
+    for (const d of deadLetters.data?.deadLetters ?? []) {
+      if (d.taskId && !byId.has(d.taskId)) byId.set(d.taskId, { taskId: d.taskId, tenantId: d.tenantId, via: d.resolved ? 'dead letter resolved' : 'dead letter', at: d.createdAt });
+    }
+    return [...byId.values()].sort((a, b) => b.at.localeCompare(a.at));
+  }, [escalations.data, deadLetters.data]);
+  const shown = known.filter((k) => (!tenant || k.tenantId.includes(tenant)) && (!status || k.via.startsWith(status)));
+  const typedOk = TASK_ID.test(typed.trim());
+  return (
+    <>
+      <Section title="Tasks">
+        <form
+          class="filters"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (typedOk) onSelect(typed.trim());
+          }}
+        >
+          <label>
+            Task id
+            <input value={typed} onInput={(e) => setTyped(e.currentTarget.value)} placeholder="task-…" aria-describedby="task-id-help" />
+          </label>
+          <button type="submit" disabled={!typedOk}>
+            Open
+          </button>
+          <span id="task-id-help" class="note">
+            Opens any task of your tenant; the list below holds tasks with escalations or dead letters.
+          </span>
+        </form>
+        <div class="filters" role="group" aria-label="filters">
+          <label>
+            Tenant
+            <input value={tenant} onInput={(e) => setTenant(e.currentTarget.value)} />
+          </label>
+          <label>
+            Attention
+            <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+              <option value="">any</option>
+              <option value="escalation">escalation</option>
+              <option value="escalation awaiting human">escalation awaiting a human</option>
+              <option value="dead letter">dead letter</option>
+            </select>
+          </label>
+        </div>
+        <ErrorLine error={escalations.error ?? deadLetters.error} />
+        <table>
+          <caption class="visually-hidden">Tasks needing attention; statuses are {TASK_STATUSES.join(', ')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Task</th>
+              <th scope="col">Tenant</th>
+              <th scope="col">Why listed</th>
+              <th scope="col">Since</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((k) => (
+              <tr key={k.taskId} aria-selected={k.taskId === selected}>
+                <td>
+                  <button type="button" class="link" onClick={() => onSelect(k.taskId)}>
+                    {k.taskId}
+                  </button>
+                </td>
+                <td>{k.tenantId}</td>
+                <td>{k.via}</td>
+                <td>
+                  <When at={k.at} />
+                </td>
+              </tr>
+            ))}
+            {shown.length === 0 && (
+              <tr>
+                <td colSpan={4}>No tasks match.</td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </Section>
+      {selected && <TaskDetail session={session} id={selected} settings={settings} />}
+    </>
+  );
+}
