@@ -30,13 +30,14 @@ function positiveSeconds(value: string | undefined, fallback: number): number {
   return Number(value);
 }
 
+/** Polls at 0.5 s, 1 s, 2 s, then every 4 s: a long task must not spend the caller's per-minute request limit. */
 async function waitForTask(id: string, token: string | undefined, timeoutSeconds: number): Promise<TaskView> {
   const deadline = Date.now() + timeoutSeconds * 1000;
-  for (;;) {
+  for (let interval = 500; ; interval = Math.min(interval * 2, 4_000)) {
     const { body } = await callApi<TaskView>('GET', `/tasks/${pathId(id)}`, { token });
     if (TERMINAL_TASK_STATUSES.has(body.status)) return body;
     if (Date.now() > deadline) throw new CliError(`task ${id} is still ${body.status} after ${timeoutSeconds}s (workflow ${body.workflowId})`);
-    await sleep(500);
+    await sleep(Math.min(interval, Math.max(deadline - Date.now(), 0) + 1));
   }
 }
 
