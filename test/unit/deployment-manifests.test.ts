@@ -93,6 +93,31 @@ describe('generated manifests', () => {
     }
   });
 
+  it("carry every number of each deployment's scaling policy into its autoscaler", () => {
+    const blocks = files.get('hpa-configs.yaml')!.split('---\n');
+    for (const d of specs) {
+      const block = blocks.find((b) => b.includes(`  name: ${d.name}\n  namespace:`))!;
+      const p = d.scaling;
+      for (const signal of p.signals) {
+        const target =
+          signal.kind === 'cpu'
+            ? `averageUtilization: ${signal.utilizationPercent}`
+            : signal.kind === 'value'
+              ? `name: ${signal.metric}\n      target:\n        type: Value\n        value: "${signal.target}"`
+              : signal.kind === 'average'
+                ? `name: ${signal.metric}\n      target:\n        type: AverageValue\n        averageValue: "${signal.perReplica}"`
+                : `type: AverageValue\n        averageValue: "${signal.perReplica}"`;
+        assert.ok(block.includes(target), `${d.name}: ${target}`);
+      }
+      assert.equal(block.match(/^ {2}- type: /gm)?.length, p.signals.length, `${d.name}: one metric per signal`);
+      const up = `scaleUp:\n      stabilizationWindowSeconds: ${p.scaleUp.cooldownSeconds}\n      selectPolicy: Max\n      policies:\n      - type: Pods\n        value: ${p.scaleUp.maxPods}\n        periodSeconds: ${p.scaleUp.periodSeconds}\n      - type: Percent\n        value: ${p.scaleUp.maxPercent}\n`;
+      const down = `scaleDown:\n      stabilizationWindowSeconds: ${p.scaleDown.cooldownSeconds}\n      policies:\n      - type: Pods\n        value: ${p.scaleDown.maxPods}\n        periodSeconds: ${p.scaleDown.periodSeconds}\n`;
+      assert.ok(block.includes(up), `${d.name} scale-up behaviour`);
+      assert.ok(block.includes(down), `${d.name} scale-down behaviour`);
+      assert.match(files.get(`${d.name}.yaml`)!, new RegExp(`\n {2}replicas: ${p.minReplicas}\n`), `${d.name} starts at its minimum`);
+    }
+  });
+
   it('give each deployment its image, probes, and secrets by reference only', () => {
     for (const d of specs) {
       const text = files.get(`${d.name}.yaml`)!;
