@@ -7,6 +7,7 @@
 import type { ConsoleSettings } from '../../api/routes/console-static.js';
 import type { AgentRole } from '../../domain/agent-roles.js';
 import type { BudgetStatus } from '../../domain/budget.js';
+import type { BreakerListRow } from '../../domain/circuit-breaker.js';
 import type { DeadLetterResolution } from '../../domain/dead-letters.js';
 import type { EscalationAction, EscalationStatus } from '../../domain/escalation.js';
 import type { PROMPT_UPDATE_STATUSES } from '../../domain/governance.js';
@@ -15,7 +16,7 @@ import type { TaskView } from '../../domain/schemas/task.js';
 import type { TaskEventKind } from '../../domain/task-pipeline.js';
 import type { TaskStatus } from '../../domain/task-status.js';
 
-export type { BudgetStatus, ConsoleSettings, TaskView };
+export type { BreakerListRow, BudgetStatus, ConsoleSettings, TaskView };
 
 export interface TaskEventView {
   seq: number;
@@ -115,12 +116,8 @@ export interface AuditChainReport {
   problems: string[];
 }
 
-/** A circuit breaker as GET /breakers lists it. */
-export interface BreakerView {
-  name: string;
-  process?: string;
-  state: string;
-  failures?: number;
-  openedAt?: string | null;
-  [more: string]: unknown;
+/** GET /breakers: every live process and one row per process and breaker. */
+export interface BreakerList {
+  processes: Array<{ process: string; service: string; reportedAt: number }>;
+  breakers: BreakerListRow[];
 }

@@ -5,6 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CONSOLE_DIR } from '../../api/routes/console-static.js';
 import { CHROMIUM } from '../../cli/stack/apt.js';
+import { startBreakerControl } from '../../lib/breaker-control.js';
+import { BreakerRegistry } from '../../lib/circuit-breaker.js';
+import { createRedis } from '../../lib/redis.js';
 import type { UserRole } from '../../domain/roles.js';
 import { createTestApi, type TestApi } from '../support/api.js';
 import { resetRole } from '../support/governance.js';
@@ -142,7 +145,7 @@ describe('the operator console in a real browser (Debian chromium, real API, wor
     assert.equal(await page.getByRole('link', { name: /in the Temporal Web UI/ }).getAttribute('href'), `http://127.0.0.1:8233/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/task-${taskId}`);
     await screenshot(page, 'tasks');
 
-    for (const view of ['budgets', 'dead-letters', 'breakers', 'audit'] as const) {
+    for (const view of ['budgets', 'dead-letters', 'audit'] as const) {
       await show(page, view);
       await screenshot(page, view);
     }
@@ -186,6 +189,35 @@ describe('the operator console in a real browser (Debian chromium, real API, wor
     } finally {
       await api.app.inject({ method: 'POST', url: '/prompts/security/rollback', headers: { authorization: `Bearer ${await api.token('admin', tenant)}` }, payload: {} });
       await resetRole(workers.db, 'security');
+    }
+  });
+
+  it('an operator resets an open circuit breaker and sees every process close it', async () => {
+    // A process of this deployment (its own queue prefix) whose postgres breaker has opened.
+    const breakers = new BreakerRegistry();
+    const breaker = breakers.get('postgres', { failureThreshold: 1, openMs: 600_000 });
+    await breaker.call(() => Promise.reject(new Error('connection refused'))).catch(() => undefined);
+    assert.equal(breakers.all()[0]?.state, 'OPEN');
+    const quiet = { info: () => undefined, warn: () => undefined };
+    const [publisher, subscriber] = [createRedis(config), createRedis(config)];
+    const control = await startBreakerControl({ breakers, service: 'console-e2e', prefix: config.TEMPORAL_TASK_QUEUE_PREFIX, publisher, subscriber, logger: quiet });
+    try {
+      await control.report();
+      const page = await signIn('operator', 'olga');
+      await show(page, 'breakers');
+      const row = page.locator('tr[data-breaker="postgres"]');
+      await row.getByText('OPEN', { exact: true }).waitFor();
+      assert.match(await row.innerText(), /connection refused/);
+      await screenshot(page, 'breakers');
+      await row.getByRole('button', { name: 'Reset postgres' }).click();
+      await row.getByRole('status').filter({ hasText: 'sent to 1 process' }).waitFor();
+      await row.getByText('CLOSED', { exact: true }).waitFor({ timeout: 20_000 });
+      assert.equal(breakers.all()[0]?.state, 'CLOSED');
+      await page.context().close();
+    } finally {
+      await control.stop();
+      publisher.disconnect();
+      subscriber.disconnect();
     }
   });
 
