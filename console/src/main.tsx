@@ -57,7 +57,7 @@ function SignIn({ onSignIn }: { onSignIn: (s: Session) => void }) {
         <label for="token">Access token (JWT)</label>
         <textarea id="token" name="token" rows={5} value={raw} onInput={(e) => setRaw(e.currentTarget.value)} aria-describedby="token-help" autoComplete="off" spellcheck={false} required />
         <p id="token-help" class="note">
-          Mint one with <code>golden token --role operator --tenant &lt;tenant&gt; --sub &lt;you&gt;</code>. It is kept in this tab only.
+          Mint one with <code>golden token --role operator --tenant &lt;tenant&gt; --subject &lt;you&gt;</code>. It is kept in this tab only.
         </p>
         {error && (
           <p class="error" role="alert">
