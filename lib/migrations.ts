@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -14,6 +14,33 @@ export interface MigrationFile {
   file: string;
   sql: string;
   checksum: string;
+}
+
+/**
+ * The application's database role (migrations/010_app_role.sql): it owns
+ * nothing, reads and writes the platform's tables, and may only append to and
+ * read the audit trail. Migrations run as the owner.
+ */
+export const APP_ROLE = 'golden_app';
+
+/**
+ * The application's URL next to an owner's URL: same server and database,
+ * role golden_app, and a password derived from the owner's (HMAC-SHA256,
+ * hex), so whoever holds the owner's password can set and know the app's
+ * without a second secret to keep. The local stack sets this password.
+ */
+export function appRoleUrl(ownerUrl: string): string {
+  const url = new URL(ownerUrl);
+  const ownerPassword = decodeURIComponent(url.password);
+  if (!ownerPassword) throw new MigrationError('the owner URL has no password to derive the application role\'s from');
+  url.username = APP_ROLE;
+  url.password = appRolePassword(ownerPassword);
+  return url.toString();
+}
+
+/** Hex only, so it is safe inside an SQL literal. */
+export function appRolePassword(ownerPassword: string): string {
+  return createHmac('sha256', ownerPassword).update(APP_ROLE).digest('hex');
 }
 
 /** Thrown when the migrations folder or the applied history is inconsistent. */

@@ -2,6 +2,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, renameSync, r
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { APP_ROLE, appRolePassword, appRoleUrl } from '../../lib/migrations.js';
 import { CliError } from '../cli-error.js';
 import type { Binaries } from './apt.js';
 import { componentFailure, displayPath, ensureRunning, type ManagedProcess, type StackContext } from './component.js';
@@ -126,7 +127,17 @@ async function initCluster(ctx: StackContext, bins: Binaries, user: OsUser | und
   ctx.log(`postgres: cluster created in ${elapsed(started)}`);
 }
 
-/** Creates database golden and makes sure the password in stack.json works over TCP. */
+/** The application's connection (role golden_app, no ownership); databaseUrl() is the owner's, for migrations. */
+export function appDatabaseUrl(state: StackState): string {
+  return appRoleUrl(databaseUrl(state));
+}
+
+/**
+ * Creates database golden, makes sure the password in stack.json works over
+ * TCP, and gives the application's role golden_app a login with the password
+ * derived from the owner's (created here before the first migration, which
+ * then only grants it its rights).
+ */
 async function ensureDatabase(ctx: StackContext): Promise<void> {
   const { paths, store } = ctx;
   const state = store.state;
@@ -141,9 +152,19 @@ async function ensureDatabase(ctx: StackContext): Promise<void> {
       await admin.query(`ALTER ROLE golden PASSWORD '${state.secrets.postgresPassword}'`);
       ctx.log('postgres: set the password of role golden to the one in stack.json');
     }
+    const appConfig = { connectionString: appDatabaseUrl(state), connectionTimeoutMillis: 3000 };
+    if (!(await answers(appConfig))) {
+      const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_ROLE]);
+      // Hex only (an HMAC digest), so it is safe inside the literal.
+      await admin.query(`${role.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${APP_ROLE} LOGIN PASSWORD '${appRolePassword(state.secrets.postgresPassword)}'`);
+      ctx.log(`postgres: role ${APP_ROLE} can log in with the password derived from stack.json`);
+    }
   });
   if (!(await answers(clientConfig(paths, state, false, 'golden')))) {
     throw componentFailure(paths, 'postgres', `is running but DATABASE_URL does not connect (127.0.0.1:${state.ports.postgres}, db golden)`);
+  }
+  if (!(await answers({ connectionString: appDatabaseUrl(state), connectionTimeoutMillis: 3000 }))) {
+    throw componentFailure(paths, 'postgres', `is running but role ${APP_ROLE} cannot log in (127.0.0.1:${state.ports.postgres}, db golden)`);
   }
 }
 

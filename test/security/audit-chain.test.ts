@@ -7,7 +7,7 @@ import pg from 'pg';
 import { writeAudit } from '../../api/audit.js';
 import { verifyAuditChain } from '../../api/audit-chain.js';
 import { createDb, type Db } from '../../lib/db.js';
-import { runMigrations } from '../../lib/migrations.js';
+import { APP_ROLE, appRoleUrl, runMigrations } from '../../lib/migrations.js';
 import { projectRoot } from '../../lib/paths.js';
 import { golden } from '../support/cli.js';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
@@ -16,15 +16,18 @@ import { requireServices, testConfig } from '../support/services.js';
 /**
  * The audit trail in a database of its own (the shared one must stay
  * intact): entries written before migration 005 are chained by it, new
- * ones are chained on insert even when concurrent, the application's role can
- * only append and read, nobody can UPDATE, DELETE or TRUNCATE, and what a
- * superuser does with the triggers off is found by `golden audit verify`.
+ * ones are chained on insert even when concurrent, the application's role
+ * (logged in as golden_app, as the application connects) can only append and
+ * read, nobody can UPDATE, DELETE or TRUNCATE, and what a superuser does with
+ * the triggers off is found by `golden audit verify`.
  */
 const config = testConfig();
 let scratch: ScratchDatabase;
 let owner: pg.Client;
 let db: Db;
 let databaseUrl: string;
+/** The same database as the application's role, golden_app. */
+let appUrl: string;
 
 const entry = (i: number) => ({
   tenantId: 'acme',
@@ -39,7 +42,7 @@ const entry = (i: number) => ({
 });
 
 async function verifyCli() {
-  return golden(['audit', 'verify'], { DATABASE_URL: databaseUrl, GOLDEN_ENV_FILE: '/nonexistent' });
+  return golden(['audit', 'verify'], { DATABASE_URL: appUrl, GOLDEN_ENV_FILE: '/nonexistent' });
 }
 
 async function refusal(client: pg.Client, sql: string): Promise<string> {
@@ -56,9 +59,10 @@ describe('tamper-evident, append-only audit trail', () => {
     await requireServices(config, ['postgres']);
     scratch = await createScratchDatabase(config, 'audit');
     databaseUrl = scratch.url;
+    appUrl = appRoleUrl(databaseUrl);
     owner = new pg.Client({ connectionString: databaseUrl });
     await owner.connect();
-    db = createDb({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: 10 });
+    db = createDb({ DATABASE_URL: appUrl, DATABASE_POOL_SIZE: 10 });
 
     // The table as it was before 005, with entries in it.
     const dir = mkdtempSync(join(tmpdir(), 'audit-mig-'));
@@ -68,6 +72,7 @@ describe('tamper-evident, append-only audit trail', () => {
       await owner.query(`INSERT INTO audit_log (tenant_id, actor, action, outcome, detail) VALUES ('acme', $1, 'task:read', 'denied', $2)`, [`old-${i}`, { i }]);
     }
     copyFileSync(join(projectRoot(), 'migrations', '005_audit_chain.sql'), join(dir, '005_audit_chain.sql'));
+    copyFileSync(join(projectRoot(), 'migrations', '010_app_role.sql'), join(dir, '010_app_role.sql'));
     await runMigrations({ databaseUrl, migrationsDir: dir });
   });
   after(async () => {
@@ -88,17 +93,36 @@ describe('tamper-evident, append-only audit trail', () => {
   });
 
   it('lets the application role only append and read', async () => {
-    const app = new pg.Client({ connectionString: databaseUrl });
+    const app = new pg.Client({ connectionString: appUrl });
     await app.connect();
     try {
-      await app.query('SET ROLE golden_app');
+      assert.equal((await app.query('SELECT current_user AS me')).rows[0].me, APP_ROLE, 'logged in as the application role');
       await app.query(`INSERT INTO audit_log (action, outcome) VALUES ('task:read', 'allowed')`);
       assert.ok((await app.query('SELECT count(*) FROM audit_log')).rows[0].count > 0);
       for (const sql of ['UPDATE audit_log SET actor = $$x$$', 'DELETE FROM audit_log', 'TRUNCATE audit_log', 'UPDATE audit_chain_head SET seq = 0', 'DELETE FROM audit_chain_head']) {
         assert.match(await refusal(app, sql), /^42501: permission denied/, sql);
       }
       const { rows } = await app.query(`SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log'`);
-      assert.notEqual(rows[0].tableowner, 'golden_app');
+      assert.notEqual(rows[0].tableowner, APP_ROLE);
+    } finally {
+      await app.end();
+    }
+  });
+
+  it('gives the application role full use of what later migrations create, and nothing it could own', async () => {
+    // As a later migration would, run by the owner: a table with a sequence, and a function.
+    await owner.query('CREATE TABLE later_feature (id bigserial PRIMARY KEY, note text)');
+    await owner.query('CREATE FUNCTION later_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM later_feature $$');
+    const app = new pg.Client({ connectionString: appUrl });
+    await app.connect();
+    try {
+      await app.query(`INSERT INTO later_feature (note) VALUES ('a'), ('b')`);
+      await app.query(`UPDATE later_feature SET note = 'c' WHERE note = 'a'`);
+      await app.query(`DELETE FROM later_feature WHERE note = 'b'`);
+      assert.equal((await app.query('SELECT later_count() AS n')).rows[0].n, '1');
+      assert.match(await refusal(app, 'DROP TABLE later_feature'), /^42501: must be owner/);
+      assert.match(await refusal(app, 'CREATE TABLE app_made (x int)'), /^42501: permission denied for schema public/);
+      assert.match(await refusal(app, `SELECT setval('audit_log_id_seq', 1)`), /^42501: permission denied/);
     } finally {
       await app.end();
     }
