@@ -130,6 +130,8 @@ describe('escalations, dead letters and task control through the API and `golden
     for (const id of [taskWorkflowId(ids.running), esc.unserved]) {
       await api?.temporal.workflow.getHandle(id).terminate('test over').catch(() => undefined);
     }
+    // Its open dead letters and escalations would otherwise count in the shared stack's backlog gauges forever.
+    await api?.db.query('DELETE FROM tasks WHERE tenant_id = ANY($1)', [[tenant, otherTenant]]);
   });
 
   describe('escalations', () => {
@@ -491,6 +493,12 @@ describe("end to end with the pipeline's workflows (scripted LLM, real sandbox):
     const parked = await startTask('Write fizzbuzz(n).', 100);
     const parkedId = parked.taskId;
     await untilStatus(parkedId, 'dead_lettered', 60_000);
+    // A dead letter the database shows open but the workflow does not wait on: its validator refuses, and says why.
+    const stray = await recordDeadLetter(api.db, { tenantId: parked.tenantId, taskId: parkedId, workflowId: taskWorkflowId(parkedId), step: 'review-r9i9', data: {}, error: 'stray', attempts: 1 });
+    const refused = await call('POST', `/dead-letters/${stray}/redrive`, parked.olga, {});
+    assert.equal(refused.statusCode, 409, refused.body);
+    assert.match(refused.json().detail, new RegExp(`redrive of dead letter ${stray} was refused: dead letter ${stray} is not the task's open one`));
+    await resolveDeadLetter(api.db, stray, 'task_cancelled', 'test');
     const cancelled = await golden(['task', 'cancel', parkedId, '--reason', 'no longer needed'], parked.olga);
     assert.equal(cancelled.code, 0, cancelled.stderr);
     await untilStatus(parkedId, 'cancelled', 60_000);
