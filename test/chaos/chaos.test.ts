@@ -187,6 +187,7 @@ async function runScenario(spec: ScenarioSpec): Promise<{ row: ScenarioRow; outc
     if (run.fleet.kills > 0) details.push(`workers SIGKILLed: ${run.fleet.kills}`);
     rows.push(row);
     for (const d of details) log(`${spec.name}: ${d}`);
+    log(`${spec.name}:\n${formatTable([row])}`);
     return { row, outcomes, details };
   } finally {
     await run.fleet?.stop().catch(() => undefined);
