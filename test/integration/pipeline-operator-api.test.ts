@@ -502,6 +502,11 @@ describe("end to end with the pipeline's workflows (scripted LLM, real sandbox):
     const cancelled = await golden(['task', 'cancel', parkedId, '--reason', 'no longer needed'], parked.olga);
     assert.equal(cancelled.code, 0, cancelled.stderr);
     await untilStatus(parkedId, 'cancelled', 60_000);
+    const closed2 = await waitFor('the parked step to be closed with its task', async () => {
+      const letters = (await call('GET', `/dead-letters?taskId=${parkedId}&resolved=true`, parked.olga)).json().deadLetters as Array<{ step: string; resolution: string }>;
+      return letters.find((d) => d.step === 'develop-r1i1');
+    }, 30_000, 500);
+    assert.equal(closed2.resolution, 'task_cancelled');
     assert.equal((await call('POST', `/tasks/${parkedId}/cancel`, parked.olga, {})).statusCode, 409, 'a cancelled task takes no second cancel');
   });
 });
