@@ -169,9 +169,7 @@ export const ConfigSchema = z.object({
   /** The sandbox image (`golden stack up` builds the default from Debian packages; production pulls its own build of sandbox/Dockerfile). */
   SANDBOX_IMAGE: z.string().min(1).default(SANDBOX_IMAGE_TAG),
   /** `auto`: gVisor (`runsc`) when the engine lists it, else `runc`; a named runtime the engine lacks stops every run. */
-  // runc by default for now: under gVisor a single write of over 64 KiB to stdout comes back short from the
-  // host pipe, and unbuffered Python (PYTHONUNBUFFERED) drops the rest. The escape suite still runs under runsc.
-  SANDBOX_RUNTIME: z.enum(['auto', 'runc', 'runsc']).default('runc'),
+  SANDBOX_RUNTIME: z.enum(['auto', 'runc', 'runsc']).default('auto'),
   SANDBOX_MEMORY: byteSize.default(parseByteSize('256m')),
   SANDBOX_CPUS: z.coerce.number({ message: 'must be a number' }).min(0.05).max(64).default(0.5),
   /** Processes and threads of one Python run (the seed's 10). */

@@ -94,8 +94,10 @@ export class WarmPool {
       const job = this.startOne(language)
         .then(async (warm) => {
           if (this.closed) {
+            // Started while the pool closed: destroyed as close() destroys the ready ones, launcher stream included.
             clearTimeout(warm.retire);
             await this.executor.destroy(warm.container).catch((err: unknown) => this.options.onError?.(err));
+            warm.launcher.stream.destroy();
             return;
           }
           const list = this.ready.get(language) ?? [];
@@ -203,16 +205,16 @@ export class WarmPool {
     // One line, then end of input: the run sees an empty stdin, as a cold run does.
     const order = { argv: request.command ?? defaultCommand(request.language), env: { ...baseEnv(), ...request.env } };
     stream.end(`${JSON.stringify(order)}\n`);
-    let exitCode: number;
+    let execExitCode: number;
     try {
-      exitCode = await execExit(exec, watch.output.done);
+      execExitCode = await execExit(exec, watch.output.done);
     } catch (err) {
       throw new SandboxInfraError('exec wait', err);
     } finally {
       watch.stop();
     }
     const durationMs = performance.now() - started;
-    const oomKilled = await containerOomKilled(container, exitCode, runtime, watch.timedOut() || watch.cancelled());
+    const { exitCode, oomKilled } = await runEnd(container, execExitCode, runtime, watch.timedOut() || watch.cancelled() || watch.flooded());
     // A process the run left behind (a grandchild holding stdout) keeps the stream open: it dies with the
     // container now. Otherwise the output is complete and the container dies with its removal, after the result.
     if (!watch.outputEnded()) await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
@@ -278,25 +280,64 @@ async function execExit(exec: Docker.Exec, outputDone: Promise<unknown>): Promis
 }
 
 /**
- * Whether the kernel's OOM killer struck in the container. The engine flags
- * only an OOM-killed main process, and a warm container's main process is
- * the idle `sleep`; so after a SIGKILL exit (137) the container's own memory
- * cgroup is asked for its oom_kill count (cgroup v1 or v2 file). Under gVisor
- * it is inferred (see below); a run that SIGKILLs itself is then reported as
- * OOM-killed, which changes nothing but the failure's label.
+ * The run's exit code and whether the OOM killer ended it. Only a run that
+ * died of a signal we did not send (exit >= 128) is looked at further:
+ *
+ * - Under gVisor, one allocation far past the limit makes the host's OOM
+ *   killer stop the whole sandbox: the exec then reports 128 (its records
+ *   went with the sandbox) and the engine flags the container OOM-killed.
+ *   A fork bomb also stops the sandbox, without that flag. Either way the
+ *   run's exit code is the container's, as it is for a cold run.
+ * - Under gVisor, a SIGKILL (137) while the sandbox lives is gVisor's own
+ *   OOM killer, which keeps no count (its cgroupfs has no oom_control or
+ *   memory.events); a run that SIGKILLs itself is then reported as
+ *   OOM-killed, which changes nothing but the failure's label.
+ * - Under runc the engine flags only an OOM-killed main process, and a warm
+ *   container's main process is the idle `sleep`: after a 137 the container's
+ *   own memory cgroup is asked for its oom_kill count.
  */
-async function containerOomKilled(container: Docker.Container, exitCode: number, runtime: SandboxRuntime, killedByUs: boolean): Promise<boolean> {
-  if (exitCode !== 137 || killedByUs) return false;
-  // gVisor's own kernel kills the largest process when the sandbox runs out of memory, and keeps no
-  // count of it (its cgroupfs has no oom_control or memory.events): a SIGKILL we did not send is that.
-  if (runtime === 'runsc') return true;
-  // Under gVisor an OOM kills the whole sandbox; the engine flags it on an event that may lag the exec's exit.
-  for (let i = 0; i < 20; i += 1) {
-    const info = (await container.inspect()) as { State?: { OOMKilled?: boolean; Running?: boolean } };
-    if (info.State?.OOMKilled === true) return true;
-    if (info.State?.Running !== false) break;
-    await new Promise((r) => setTimeout(r, 50));
+async function runEnd(container: Docker.Container, exitCode: number, runtime: SandboxRuntime, killedByUs: boolean): Promise<{ exitCode: number; oomKilled: boolean }> {
+  if (killedByUs || exitCode < 128) return { exitCode, oomKilled: false };
+  // The exec reports 128 a moment before the engine sees the sandbox stop; a run that itself exits 128 waits that long.
+  const stopped = await stoppedContainer(container, runtime === 'runsc' && exitCode === 128 ? SANDBOX_STOP_WAIT_MS : 0);
+  if (stopped) return stopped;
+  if (exitCode !== 137) return { exitCode, oomKilled: false };
+  if (runtime === 'runsc') return { exitCode, oomKilled: true };
+  return { exitCode, oomKilled: await cgroupOomKills(container) };
+}
+
+/** How long a gVisor sandbox whose exec reported 128 may take to be seen stopped. */
+const SANDBOX_STOP_WAIT_MS = 3_000;
+/** How long the engine's OOM flag may lag the exit of a container the host's OOM killer stopped. */
+const OOM_FLAG_WAIT_MS = 1_000;
+const STATE_POLL_MS = 50;
+
+/**
+ * The exit of a container that stopped whole under its run, with the
+ * engine's OOM flag; undefined if it still runs after `stopWaitMs`.
+ */
+async function stoppedContainer(container: Docker.Container, stopWaitMs: number): Promise<{ exitCode: number; oomKilled: boolean } | undefined> {
+  const runningUntil = Date.now() + stopWaitMs;
+  let flagUntil: number | undefined;
+  for (;;) {
+    let state: { Running?: boolean; OOMKilled?: boolean; ExitCode?: number } | undefined;
+    try {
+      state = ((await container.inspect()) as { State?: typeof state }).State;
+    } catch (err) {
+      throw new SandboxInfraError('container inspect', err);
+    }
+    if (state?.Running !== false) {
+      if (Date.now() >= runningUntil) return undefined;
+    } else {
+      flagUntil ??= Date.now() + OOM_FLAG_WAIT_MS;
+      if (state.OOMKilled === true || Date.now() >= flagUntil) return { exitCode: state.ExitCode ?? -1, oomKilled: state.OOMKilled === true };
+    }
+    await new Promise((r) => setTimeout(r, STATE_POLL_MS));
   }
+}
+
+/** Whether the container's memory cgroup counts an OOM kill (cgroup v1 or v2 file), asked by exec. */
+async function cgroupOomKills(container: Docker.Container): Promise<boolean> {
   try {
     const exec = await container.exec({
       Cmd: ['cat', '/sys/fs/cgroup/memory/memory.oom_control', '/sys/fs/cgroup/memory.events'],

@@ -113,6 +113,8 @@ const CASES: EscapeCase[] = [
       const limit = pidsLimit + (run.runtime === 'runsc' ? config.SANDBOX_RUNSC_PIDS_OVERHEAD : 0);
       const forks = Math.max(0, ...[...run.stdout.matchAll(/FORKED (\d+)/g)].map((m) => Number(m[1])));
       assert.ok(forks < limit, `${forks} forks under a pids limit of ${limit}`);
+      // Never taken for an OOM kill: that would put the run under the wrong failure reason.
+      assert.equal(run.flags.oomKilled, false);
       if (run.runtime === 'runsc' && !/FORKS /.test(run.stdout)) {
         assert.deepEqual(lines(run, 'ESCAPED'), []);
         assert.notEqual(run.exitCode, 0);
@@ -132,6 +134,17 @@ const CASES: EscapeCase[] = [
       const allocated = Number([...run.stdout.matchAll(/ALLOCATED (\d+) MiB/g)].at(-1)?.[1] ?? 0);
       assert.ok(allocated <= config.SANDBOX_MEMORY / 1024 / 1024);
       return `OOM-killed after ${allocated} MiB`;
+    },
+  },
+  {
+    // Under gVisor this stops the whole sandbox (the host's OOM killer), not just the process.
+    name: 'memory bomb, one allocation of 600 MiB',
+    command: ['python3', '-c', 'b = bytearray(600 * 1024 * 1024)\nprint("ESCAPED memory bomb: allocated 600 MiB")'],
+    check: (run) => {
+      assert.deepEqual(lines(run, 'ESCAPED'), []);
+      assert.equal(run.flags.oomKilled, true, `not reported as OOM-killed (exit ${run.exitCode})`);
+      assert.equal(run.exitCode, 137);
+      return 'OOM-killed';
     },
   },
   {

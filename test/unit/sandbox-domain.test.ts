@@ -44,7 +44,7 @@ describe('sandbox container spec', () => {
 
   it('passes only the base environment and the request variables', () => {
     const names = spec.Env.map((e) => e.split('=')[0]).sort();
-    assert.deepEqual(names, ['FOO', 'HOME', 'LANG', 'PATH', 'PYTHONDONTWRITEBYTECODE', 'PYTHONUNBUFFERED']);
+    assert.deepEqual(names, ['FOO', 'HOME', 'LANG', 'PATH', 'PYTHONDONTWRITEBYTECODE']);
   });
 
   it('gives javascript its own pids limit', () => {

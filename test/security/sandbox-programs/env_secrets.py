@@ -1,7 +1,7 @@
 import os
 from probe import contained, escaped
 
-allowed = {"PATH", "HOME", "LANG", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "HOST_PORT", "HOST_PID", "SENTINEL_PID", "HOSTNAME", "PWD", "SHLVL", "_"}
+allowed = {"PATH", "HOME", "LANG", "PYTHONDONTWRITEBYTECODE", "HOST_PORT", "HOST_PID", "SENTINEL_PID", "HOSTNAME", "PWD", "SHLVL", "_"}
 extra = sorted(set(os.environ) - allowed)
 (escaped if extra else contained)("environment", f"unexpected variables: {extra}" if extra else "only the explicit variables")
 for name, value in os.environ.items():
