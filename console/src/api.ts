@@ -24,6 +24,11 @@ interface Cached {
 // One entry per URL and token: an answer for one user is never shown to another.
 const cache = new Map<string, Cached>();
 
+/** On sign-out: nothing of the last user's answers stays in the page. */
+export function clearCache(): void {
+  cache.clear();
+}
+
 async function problemOf(res: Response): Promise<ApiError> {
   let text = `${res.status} ${res.statusText}`;
   try {

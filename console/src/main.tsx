@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { Permission } from '../../domain/roles.js';
 import { ROLES } from '../../domain/roles.js';
+import { clearCache } from './api.js';
 import { can, readToken, savedSession, saveSession, type Session } from './session.js';
 import type { ConsoleSettings } from './types.js';
 import { AuditView } from './views/Audit.js';
@@ -129,6 +130,7 @@ function Console({ session, onSignOut }: { session: Session; onSignOut: () => vo
 function App() {
   const [session, setSession] = useState<Session | undefined>(savedSession);
   const change = (s: Session | undefined) => {
+    if (!s) clearCache();
     saveSession(s);
     setSession(s);
   };

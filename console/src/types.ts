@@ -1,95 +1,34 @@
 /**
- * The answers the console reads. Where the API's zod schema is exported
- * (domain/), its type is imported; the view schemas the route files keep to
- * themselves are described here from their enums, field for field as
- * /openapi.json shows them.
+ * The answers the console reads, as types imported (type-only, nothing is
+ * bundled) from where the API defines them: the exported zod schemas in
+ * domain/, and, for views a route keeps its schema private to, the store
+ * function's return type the route serializes field for field.
  */
+import type { ChainReport } from '../../api/audit-chain.js';
 import type { ConsoleSettings } from '../../api/routes/console-static.js';
-import type { AgentRole } from '../../domain/agent-roles.js';
 import type { BudgetStatus } from '../../domain/budget.js';
-import type { BreakerListRow } from '../../domain/circuit-breaker.js';
-import type { DeadLetterResolution } from '../../domain/dead-letters.js';
-import type { EscalationAction, EscalationStatus } from '../../domain/escalation.js';
-import type { PROMPT_UPDATE_STATUSES } from '../../domain/governance.js';
-import type { SupervisorSynthesisAnswer } from '../../domain/llm/answer-schemas.js';
+import type { BreakerList } from '../../lib/breaker-control.js';
+import type { ReservationView } from '../../lib/budget/ledger.js';
+import type { DeadLetterView } from '../../lib/dead-letter-store.js';
+import type { EscalationView } from '../../lib/escalation-store.js';
+import type { ActivePrompt, GovernanceStatusRow, PromptUpdateRow } from '../../lib/governance.js';
+import type { StoredTaskEvent } from '../../lib/task-events.js';
 import type { TaskView } from '../../domain/schemas/task.js';
-import type { TaskEventKind } from '../../domain/task-pipeline.js';
 import type { TaskStatus } from '../../domain/task-status.js';
 
-export type { BreakerListRow, BudgetStatus, ConsoleSettings, TaskView };
+export type { ActivePrompt, BreakerList, BudgetStatus, ConsoleSettings, DeadLetterView, EscalationView, GovernanceStatusRow, ReservationView, StoredTaskEvent, TaskView };
 
-export interface TaskEventView {
-  seq: number;
-  kind: TaskEventKind;
-  step: string;
-  detail: Record<string, unknown>;
-  at: string;
-}
-
+/** GET /tasks/:id/history. */
 export interface TaskHistory {
   taskId: string;
   status: TaskStatus;
-  events: TaskEventView[];
+  events: StoredTaskEvent[];
 }
 
-export interface EscalationView {
-  id: string;
-  taskId: string;
-  tenantId: string;
-  seq: number;
-  reason: string;
-  context: Record<string, unknown>;
-  status: EscalationStatus;
-  synthesis: SupervisorSynthesisAnswer | null;
-  decision: { action: EscalationAction; source: 'supervisor' | 'human'; decidedBy: string; comment: string; guidance?: string } | null;
-  decidedBy: string | null;
-  createdAt: string;
-  resolvedAt: string | null;
-}
+/** A prompt update; `body`, the proposed text, only when the API includes it (the diff needs it). */
+export type PromptUpdateView = PromptUpdateRow & { body?: string };
 
-export interface DeadLetterView {
-  id: number;
-  originalSubject: string;
-  data: Record<string, unknown>;
-  error: string;
-  errorType: string | null;
-  attempts: number;
-  resolved: boolean;
-  resolution: DeadLetterResolution | null;
-  resolvedBy: string | null;
-  tenantId: string;
-  taskId: string | null;
-  workflowId: string;
-  step: string;
-  createdAt: string;
-  resolvedAt: string | null;
-}
-
-export type PromptUpdateStatus = (typeof PROMPT_UPDATE_STATUSES)[number];
-
-export interface PromptUpdateView {
-  id: string;
-  agentRole: AgentRole;
-  status: PromptUpdateStatus;
-  reason: string;
-  source: string;
-  proposedBy: string;
-  baseVersion: number;
-  appliedVersion: number | null;
-  decidedBy: string | null;
-  decisionComment: string | null;
-  createdAt: string;
-  expiresAt: string;
-  /** The proposed text, when the API includes it (the diff needs it). */
-  body?: string;
-}
-
-export interface ActivePrompt {
-  role: AgentRole;
-  version: number;
-  body: string;
-}
-
+/** GET /audit: one entry (api/routes/audit.ts's AuditEntryView). */
 export interface AuditEntry {
   seq: number;
   at: string;
@@ -108,16 +47,5 @@ export interface AuditPage {
   next: number | null;
 }
 
-export interface AuditChainReport {
-  intact: boolean;
-  entries: number;
-  headSeq: number;
-  headHash: string;
-  problems: string[];
-}
-
-/** GET /breakers: every live process and one row per process and breaker. */
-export interface BreakerList {
-  processes: Array<{ process: string; service: string; reportedAt: number }>;
-  breakers: BreakerListRow[];
-}
+/** GET /audit/verify: the chain walk's report, and whether it found nothing. */
+export type AuditChainReport = ChainReport & { intact: boolean };

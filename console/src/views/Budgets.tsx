@@ -1,18 +1,8 @@
 import { useState } from 'preact/hooks';
 import { query, usePoll } from '../api.js';
 import { can, type Session } from '../session.js';
-import type { BudgetStatus } from '../types.js';
+import type { BudgetStatus, ReservationView } from '../types.js';
 import { ActionButton, Badge, ErrorLine, Loading, Section, When } from '../ui.js';
-
-interface Reservation {
-  requestId: string;
-  amount: number;
-  held: number;
-  consumed: number;
-  state: string;
-  createdAt: string;
-  expiresAt: string;
-}
 
 const tokens = (n: number) => n.toLocaleString();
 
@@ -32,7 +22,7 @@ export function BudgetsView({ session }: { session: Session }) {
   // A token reads its own tenant's budget only (the API answers 404 for any other).
   const tenant = session.tenant;
   const budget = usePoll<BudgetStatus>(session, `/budgets/${encodeURIComponent(tenant)}`);
-  const reservations = usePoll<{ reservations: Reservation[] }>(session, `/budgets/${encodeURIComponent(tenant)}/reservations${query({ state: 'held', limit: 50 })}`, 10_000);
+  const reservations = usePoll<{ reservations: ReservationView[] }>(session, `/budgets/${encodeURIComponent(tenant)}/reservations${query({ state: 'held', limit: 50 })}`, 10_000);
   const [limit, setLimit] = useState('');
   const b = budget.data;
   const used = b ? b.reserved + b.committed : 0;

@@ -3,18 +3,8 @@ import { PROMPT_UPDATE_STATUSES } from '../../../domain/governance.js';
 import { postJson, query, usePoll } from '../api.js';
 import { diffLines } from '../diff.js';
 import { can, type Session } from '../session.js';
-import type { ActivePrompt, PromptUpdateView } from '../types.js';
+import type { ActivePrompt, GovernanceStatusRow, PromptUpdateView } from '../types.js';
 import { ActionButton, Badge, ErrorLine, Loading, ReadOnlyNote, Section, When } from '../ui.js';
-
-interface GovernanceRow {
-  agentRole: string;
-  promptVersion: number;
-  pendingApprovals: number;
-  updatesToday: number;
-  maxUpdatesPerDay: number;
-  requiresApproval: boolean;
-  cooldownRemainingSeconds: number;
-}
 
 function Diff({ before, after }: { before: string; after: string }) {
   const lines = diffLines(before, after);
@@ -101,7 +91,7 @@ function Update({ session, update, onDecided }: { session: Session; update: Prom
 export function PromptsView({ session }: { session: Session }) {
   const [status, setStatus] = useState('pending_approval');
   const list = usePoll<{ updates: PromptUpdateView[] }>(session, `/prompts/updates${query({ status, limit: 100 })}`);
-  const governance = usePoll<{ roles: GovernanceRow[] }>(session, '/prompts/governance', 15_000);
+  const governance = usePoll<{ roles: GovernanceStatusRow[] }>(session, '/prompts/governance', 15_000);
   const [decided, setDecided] = useState<string | undefined>(undefined);
   const onDecided = (text: string) => {
     setDecided(text);

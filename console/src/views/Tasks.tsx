@@ -2,7 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { TASK_STATUSES } from '../../../domain/task-status.js';
 import { query, usePoll } from '../api.js';
 import type { Session } from '../session.js';
-import type { ConsoleSettings, DeadLetterView, EscalationView, TaskEventView, TaskHistory, TaskView } from '../types.js';
+import type { ConsoleSettings, DeadLetterView, EscalationView, StoredTaskEvent, TaskHistory, TaskView } from '../types.js';
 import { Badge, ErrorLine, Json, Loading, Section, When } from '../ui.js';
 
 /** A task the page has heard of, from the queues that name tasks. */
@@ -27,7 +27,7 @@ function sandboxOutput(detail: Record<string, unknown>): string | undefined {
   return parts.length > 0 ? parts.join('\n').split('\n').slice(0, 40).join('\n') : undefined;
 }
 
-function TestsRun({ event }: { event: TaskEventView }) {
+function TestsRun({ event }: { event: StoredTaskEvent }) {
   const d = event.detail;
   const output = sandboxOutput(d);
   return (
