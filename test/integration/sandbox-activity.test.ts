@@ -11,6 +11,7 @@ import { runMigrations } from '../../lib/migrations.js';
 import { projectRoot } from '../../lib/paths.js';
 import { removeLeftoverSandboxes } from '../../lib/sandbox/cleanup.js';
 import { loadSandboxRun } from '../../lib/sandbox/run-store.js';
+import { chooseRuntime, engineRuntimes } from '../../lib/sandbox/runtime.js';
 import { connectClient } from '../../lib/temporal-connection.js';
 import { SandboxRunWorkflow } from '../../workflows/index.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
@@ -73,7 +74,8 @@ describe('runSandbox activity', () => {
     assert.deepEqual([result.tests.framework, result.tests.passed, result.tests.failed], ['pytest', 1, 1]);
     assert.equal(result.passed, false);
     assert.equal(result.exitCode, 1);
-    assert.ok(['runc', 'runsc'].includes(result.runtime));
+    // SANDBOX_RUNTIME (default auto): gVisor whenever the engine has it registered.
+    assert.equal(result.runtime, chooseRuntime(config.SANDBOX_RUNTIME, await engineRuntimes(docker)));
     assert.equal(result.flags.timedOut, false);
     assert.deepEqual(result.outputRef, { table: 'sandbox_runs', runId: req.runId });
     const stored = await loadSandboxRun(workers.db, req.tenantId, req.runId);
