@@ -20,6 +20,7 @@ import { promptRoutes } from './routes/prompts.js';
 import { InvalidRequestError } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
 import { findUnstorableText } from './storable-text.js';
+import { VerifiedTokenCache } from './token-cache.js';
 import { ErrorBody } from './routes/shared.js';
 import { taskControlRoutes } from './routes/task-control.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -123,7 +124,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   declareRouteTable(app);
   registerAuth(app, {
-    verifier,
+    verifier: new VerifiedTokenCache(verifier),
     metrics: deps.metrics,
     db: deps.db,
     rateLimiter: new RateLimiter({

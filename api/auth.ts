@@ -3,10 +3,11 @@ import { ANONYMOUS, roleHasPermission, type CallerRole, type Permission } from '
 import type { TokenClaims } from '../domain/schemas/identity.js';
 import type { Db } from '../lib/db.js';
 import type { Metrics } from '../lib/metrics.js';
-import { InvalidTokenError, type TokenVerifier } from '../lib/tokens.js';
+import { InvalidTokenError } from '../lib/tokens.js';
 import { writeAudit } from './audit.js';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { Verifier } from './token-cache.js';
 import { OtherTenantError } from './tenant.js';
 
 declare module 'fastify' {
@@ -23,7 +24,7 @@ declare module 'fastify' {
 }
 
 export interface AuthDeps {
-  verifier: TokenVerifier;
+  verifier: Verifier;
   metrics: Metrics;
   db: Db;
   rateLimiter: RateLimiter;
@@ -39,7 +40,7 @@ function bearer(request: FastifyRequest): string | undefined {
   return match[1];
 }
 
-async function authenticate(verifier: TokenVerifier, request: FastifyRequest): Promise<Authenticated> {
+async function authenticate(verifier: Verifier, request: FastifyRequest): Promise<Authenticated> {
   let token: string | undefined;
   try {
     token = bearer(request);
