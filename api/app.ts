@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Permission } from '../domain/roles.js';
@@ -41,6 +42,9 @@ declare module 'fastify' {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
+/** Where the interactive API docs live: Swagger UI, its files served from the npm package (no CDN). */
+export const DOCS_PREFIX = '/docs';
+
 /**
  * Records every route with what it needs, and refuses one that declares
  * neither a permission nor `public`: a route cannot be added unprotected by
@@ -50,6 +54,8 @@ export function declareRouteTable(app: FastifyInstance): RouteEntry[] {
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
+    // The docs plugin (the only one under this prefix) adds its page, its files and a copy of the document: public like /openapi.json.
+    if (route.prefix === DOCS_PREFIX && !route.config?.permission) route.config = { ...route.config, public: true };
     const { permission, public: isPublic = false } = route.config ?? {};
     for (const method of [route.method].flat()) {
       if (!permission && !isPublic) throw new Error(`route ${method} ${route.url} declares no permission: add config: { permission } (or public: true for probes)`);
@@ -170,5 +176,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(promptRoutes(deps));
   await app.register(codecRoutes(deps));
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { deepLinking: true, persistAuthorization: false } });
   return app;
 }
