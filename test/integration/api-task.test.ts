@@ -29,7 +29,7 @@ describe('POST /tasks → TaskWorkflow → Postgres', () => {
   before(async () => {
     await requireServices(config, ['temporal', 'postgres']);
     api = await createTestApi(config);
-    workers = await createTestWorkers(config, ['orchestrator']);
+    workers = await createTestWorkers(config, ['orchestrator', 'peer-hub', 'supervisor', 'sandbox']);
   });
   after(async () => {
     await api?.close();

@@ -10,6 +10,8 @@ import { ensureSchedules } from '../../workers/schedules.js';
 import { BudgetReconcileWorkflow, BudgetSweepWorkflow, TaskWorkflow } from '../../workflows/index.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
 import { createTestWorkers, type TestWorkers } from '../support/workers.js';
+import { waitFor } from '../support/processes.js';
+import { discardUpdate, taskProgressQuery } from '../../workflows/messages.js';
 
 const config = testConfig({ BUDGET_SWEEP_INTERVAL_SECONDS: '7', BUDGET_RECONCILE_INTERVAL_SECONDS: '11' });
 const taskQueue = taskQueueName('orchestrator', config.TEMPORAL_TASK_QUEUE_PREFIX);
@@ -28,39 +30,50 @@ describe('budgets in the task workflow', () => {
   before(async () => {
     await requireServices(config, ['temporal', 'postgres', 'redis']);
     client = await connectClient(config);
-    workers = await createTestWorkers(config, ['orchestrator']);
+    // A task runs on every queue: sandbox tests, peer review and escalations have their own workers.
+    workers = await createTestWorkers(config, ['orchestrator', 'peer-hub', 'supervisor', 'sandbox']);
   });
   after(async () => {
     await workers?.close();
     await client?.connection.close();
   });
 
-  it('reserves before the call, commits the real usage once, and releases the rest', async () => {
-    const tenant = await tenantWithLimit(callReservation('developer'));
+  it('reserves before each call, commits the real usage once, and releases the rest', async () => {
+    const tenant = await tenantWithLimit(callReservation('developer') * 20);
     const taskId = uniqueId('paid');
     const workflowId = `task-${taskId}`;
     await client.workflow.execute(TaskWorkflow, { taskQueue, workflowId, args: [{ ...spec, tenantId: tenant, requestedBy: 'budget-test' }] });
 
-    const { rows: solutions } = await workers.db.query('SELECT prompt_tokens + completion_tokens AS used FROM task_solutions WHERE task_id = $1', [taskId]);
+    const { rows: solutions } = await workers.db.query("SELECT prompt_tokens + completion_tokens AS used FROM task_solutions WHERE task_id = $1 AND step = 'develop-r1i1'", [taskId]);
     const used = Number(solutions[0].used);
     const { rows: reservations } = await workers.db.query('SELECT state, held::int, consumed::int, amount::int FROM budget_reservations WHERE request_id = $1', [
-      `${workflowId}:develop-1`,
+      `${workflowId}:develop-r1i1`,
     ]);
     assert.deepEqual(reservations, [{ state: 'committed', held: 0, consumed: used, amount: callReservation('developer') }]);
-    const { rows: usage } = await workers.db.query('SELECT attempt FROM budget_usage WHERE request_id = $1', [`${workflowId}:develop-1`]);
+    const { rows: usage } = await workers.db.query('SELECT attempt FROM budget_usage WHERE request_id = $1', [`${workflowId}:develop-r1i1`]);
     assert.deepEqual(usage, [{ attempt: 1 }]);
+    // Every call of the task (developer, security, four reviewers) was charged once; nothing is left held.
+    const { rows: all } = await workers.db.query('SELECT count(*)::int AS calls, sum(consumed)::int AS consumed FROM budget_reservations WHERE tenant_id = $1', [tenant]);
+    assert.equal(all[0].calls, 6);
     const { rows: limits } = await workers.db.query('SELECT reserved::int, committed::int FROM budget_limits WHERE tenant_id = $1', [tenant]);
-    assert.deepEqual(limits, [{ reserved: 0, committed: used }]);
+    assert.deepEqual(limits, [{ reserved: 0, committed: all[0].consumed }]);
   });
 
-  it('fails the task before any LLM call when the budget cannot cover it', async () => {
+  it('parks the task before any LLM call when the budget cannot cover it; a discard ends it with nothing charged', async () => {
     const tenant = await tenantWithLimit(100);
     const taskId = uniqueId('broke');
-    const run = client.workflow.execute(TaskWorkflow, { taskQueue, workflowId: `task-${taskId}`, args: [{ ...spec, tenantId: tenant, requestedBy: 'budget-test' }] });
-    await assert.rejects(run, (err: unknown) => err instanceof WorkflowFailedError && /cannot cover 12000 tokens \(100 remaining\)/.test(innermostMessage(err)));
+    const handle = await client.workflow.start(TaskWorkflow, { taskQueue, workflowId: `task-${taskId}`, args: [{ ...spec, tenantId: tenant, requestedBy: 'budget-test' }] });
+    const parked = await waitFor('the dead letter', async () => {
+      const p = await handle.query(taskProgressQuery);
+      return p.status === 'dead_lettered' ? p : undefined;
+    }, 60_000);
+    const { rows: letters } = await workers.db.query('SELECT error, error_type FROM dlq_messages WHERE task_id = $1', [taskId]);
+    assert.equal(letters[0].error_type, 'BudgetExceededError');
+    assert.match(letters[0].error, /cannot cover 12000 tokens \(100 remaining\)/);
+    await handle.executeUpdate(discardUpdate, { args: [{ deadLetterId: parked.deadLetterId!, by: 'budget-test' }] });
+    await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError && /discarded by budget-test/.test(innermostMessage(err)));
     const row = await getTaskRow(workers.db, taskId);
-    assert.equal(row?.status, 'failed');
-    assert.match(row?.error ?? '', /cannot cover/);
+    assert.equal(row?.status, 'discarded');
     const { rows } = await workers.db.query('SELECT count(*)::int AS n FROM task_solutions WHERE task_id = $1', [taskId]);
     assert.equal(rows[0].n, 0, 'no LLM call was made');
     const { rows: held } = await workers.db.query('SELECT reserved::int, committed::int FROM budget_limits WHERE tenant_id = $1', [tenant]);

@@ -20,10 +20,10 @@ function golden(args: string[], env: Record<string, string> = {}) {
 
 describe('golden CLI', () => {
   before(async () => {
-    await requireServices(config, ['temporal', 'postgres']);
+    await requireServices(config);
     api = await createTestApi(config);
     apiUrl = await api.app.listen({ host: '127.0.0.1', port: 0 });
-    workers = await createTestWorkers(config, ['orchestrator']);
+    workers = await createTestWorkers(config, ['orchestrator', 'peer-hub', 'supervisor', 'sandbox']);
   });
   after(async () => {
     await api?.close();
@@ -69,7 +69,7 @@ describe('golden CLI', () => {
     assert.match(badField.stderr, /400: body\.language/);
 
     const badOption = await golden(['task', 'start', '--colour', 'red']);
-    assert.equal(badOption.code, 1);
+    assert.equal(badOption.code, 2, 'usage mistakes exit 2');
     assert.match(badOption.stderr, /Unknown option '--colour'/);
 
     const unknown = await golden(['frobnicate']);

@@ -11,6 +11,8 @@ import { getTaskRow } from '../../lib/task-store.js';
 import { TaskWorkflow } from '../../workflows/index.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
 import { createTestWorkers, type TestWorkers } from '../support/workers.js';
+import { waitFor } from '../support/processes.js';
+import { discardUpdate, taskProgressQuery } from '../../workflows/messages.js';
 
 // Priced, so the test also proves that every round's tokens reach the task's cost.
 const PRICE = { prompt: 2, completion: 8 };
@@ -30,7 +32,7 @@ async function runTask(description: string) {
     workflowId,
     args: [{ title: 'FizzBuzz', description, language: 'python', tenantId, requestedBy: 'corrections-test' }],
   });
-  return { run, taskId, tenantId, requestId: `${workflowId}:develop-1` };
+  return { run, taskId, tenantId, requestId: `${workflowId}:develop-r1i1` };
 }
 
 async function calls(requestId: string) {
@@ -46,7 +48,7 @@ describe('rejected answers are asked again with a correction, within the budget'
   before(async () => {
     await requireServices(config, ['temporal', 'postgres', 'redis']);
     client = await connectClient(config);
-    workers = await createTestWorkers(config, ['orchestrator']);
+    workers = await createTestWorkers(config, ['orchestrator', 'peer-hub', 'supervisor', 'sandbox']);
   });
   after(async () => {
     await workers?.close();
@@ -69,28 +71,33 @@ describe('rejected answers are asked again with a correction, within the budget'
     const { rows: usage } = await workers.db.query<{ attempt: number; tokens: string }>('SELECT attempt, tokens FROM budget_usage WHERE request_id = $1 ORDER BY attempt', [requestId]);
     assert.deepEqual(usage.map((u) => [u.attempt, Number(u.tokens)]), rows.map((r) => [r.usage_attempt, Number(r.tokens)]));
     const spent = rows.reduce((sum, r) => sum + Number(r.tokens), 0);
-    const { rows: limits } = await workers.db.query('SELECT reserved::int, committed::int FROM budget_limits WHERE tenant_id = $1', [tenantId]);
-    assert.deepEqual(limits, [{ reserved: 0, committed: spent }], 'nothing is left held, every round is charged');
+    const { rows: reservation } = await workers.db.query('SELECT state, held::int, consumed::int FROM budget_reservations WHERE request_id = $1', [requestId]);
+    assert.deepEqual(reservation, [{ state: 'committed', held: 0, consumed: spent }], 'both rounds are charged, nothing is left held');
 
+    // The whole task (developer, security review, four votes) is charged once per round, and costed.
     const cost = await taskCost(workers.db, taskId, tenantId);
-    assert.equal(cost.calls, 2);
+    const { rows: limits } = await workers.db.query('SELECT reserved::int, committed::int FROM budget_limits WHERE tenant_id = $1', [tenantId]);
+    assert.deepEqual(limits, [{ reserved: 0, committed: cost.tokens }], 'nothing is left held, every round is charged');
+    assert.equal(cost.calls, 7);
     assert.equal(cost.rejectedCalls, 1);
-    assert.equal(cost.tokens, spent);
     assert.equal(cost.unpricedCalls, 0);
-    assert.ok(Math.abs(cost.costUsd - (result.solution.costUsd ?? -1)) < 1e-9, `${cost.costUsd} vs ${result.solution.costUsd}`);
-    assert.ok(cost.costUsd > 0);
+    const developerCost = rows.reduce((sum, r) => sum + Number(r.cost_usd), 0);
+    assert.ok(Math.abs(developerCost - (result.solution.costUsd ?? -1)) < 1e-9, `${developerCost} vs ${result.solution.costUsd}`);
+    assert.ok(cost.costUsd > developerCost);
   });
 
-  it('fails for good as LlmAnswerRejectedError after the last correction, releasing the hold', async () => {
+  it('after the last correction the step fails as LlmAnswerRejectedError: the task is parked as a dead letter with the hold released', async () => {
     const { run, taskId, tenantId, requestId } = await runTask('fizzbuzz. scripted-misbehave: injected-instructions x3');
-    await assert.rejects(run, (err: unknown) => {
-      assert.ok(err instanceof WorkflowFailedError);
-      const cause = err.cause?.cause;
-      assert.ok(cause instanceof ApplicationFailure, `cause is ${String(cause)}`);
-      assert.equal(cause.type, 'LlmAnswerRejectedError');
-      assert.equal(cause.nonRetryable, true);
-      return true;
-    });
+    run.catch(() => undefined);
+    const handle = client.workflow.getHandle(`task-${taskId}`);
+    const parked = await waitFor('the dead letter', async () => {
+      const p = await handle.query(taskProgressQuery);
+      return p.status === 'dead_lettered' ? p : undefined;
+    }, 60_000);
+    const { rows: letters } = await workers.db.query('SELECT error, error_type, attempts FROM dlq_messages WHERE id = $1', [parked.deadLetterId]);
+    assert.equal(letters[0].error_type, 'LlmAnswerRejectedError');
+    assert.match(letters[0].error, /rejected 3 time\(s\); last reason injection/);
+    assert.equal(letters[0].attempts, 1, 'not retried: the failure is non-retryable');
     const rows = await calls(requestId);
     assert.deepEqual(rows.map((r) => [r.usage_attempt, r.outcome, r.reject_reason]), [
       [1, 'rejected', 'injection'],
@@ -101,8 +108,10 @@ describe('rejected answers are asked again with a correction, within the budget'
     assert.deepEqual(reservation, [{ state: 'committed', held: 0 }]);
     const { rows: limits } = await workers.db.query('SELECT reserved::int FROM budget_limits WHERE tenant_id = $1', [tenantId]);
     assert.deepEqual(limits, [{ reserved: 0 }]);
+
+    await handle.executeUpdate(discardUpdate, { args: [{ deadLetterId: parked.deadLetterId!, by: 'corrections-test' }] });
+    await assert.rejects(run, (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'TaskDiscardedError');
     const task = await getTaskRow(workers.db, taskId);
-    assert.equal(task?.status, 'failed');
-    assert.match(task?.error ?? '', /rejected 3 time\(s\); last reason injection/);
+    assert.equal(task?.status, 'discarded');
   });
 });

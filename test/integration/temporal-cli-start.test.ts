@@ -24,7 +24,7 @@ let codecEndpoint: string;
 describe('starting TaskWorkflow with the temporal CLI', () => {
   before(async () => {
     await requireServices(config, ['temporal', 'postgres']);
-    workers = await createTestWorkers(config, ['orchestrator']);
+    workers = await createTestWorkers(config, ['orchestrator', 'peer-hub', 'supervisor', 'sandbox']);
     api = await createTestApi(config);
     codecEndpoint = `${await api.app.listen({ host: '127.0.0.1', port: 0 })}/codec`;
   });

@@ -9,6 +9,7 @@ import { connectClient } from '../../lib/temporal-connection.js';
 import { TaskWorkflow } from '../../workflows/index.js';
 import { spawnEntry, waitFor, type Spawned } from '../support/processes.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
+import { createTestWorkers, type TestWorkers } from '../support/workers.js';
 
 const config = testConfig();
 const taskQueue = taskQueueName('orchestrator', config.TEMPORAL_TASK_QUEUE_PREFIX);
@@ -25,6 +26,7 @@ const workerEnv = {
 
 let client: Client;
 let db: Db;
+let helpers: TestWorkers;
 const children: Spawned[] = [];
 
 /** A real worker process, returned once it polls (its signal handlers are installed by then). */
@@ -67,9 +69,11 @@ async function solutionRows(taskId: string) {
 
 describe('worker durability', () => {
   before(async () => {
-    await requireServices(config, ['temporal', 'postgres']);
+    await requireServices(config, ['temporal', 'postgres', 'redis', 'docker']);
     client = await connectClient(config);
     db = createDb(config);
+    // The orchestrator runs as real processes below; the rest of the pipeline runs here.
+    helpers = await createTestWorkers(config, ['peer-hub', 'supervisor', 'sandbox']);
   });
   after(async () => {
     for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
@@ -77,6 +81,7 @@ describe('worker durability', () => {
     for (const id of ['budget-sweep', 'budget-reconcile']) {
       await client?.schedule.getHandle(`${config.TEMPORAL_TASK_QUEUE_PREFIX}${id}`).delete().catch(() => undefined);
     }
+    await helpers?.close();
     await client?.connection.close();
     await db?.end();
   });
@@ -104,9 +109,9 @@ describe('worker durability', () => {
     assert.equal(rows[0]!.attempt, attempts[0]);
 
     // The killed attempt never got an answer, so it spent nothing: only the retry is charged, once.
-    const { rows: usage } = await db.query<{ attempt: number }>('SELECT attempt FROM budget_usage WHERE request_id = $1', [`${workflowId}:develop-1`]);
+    const { rows: usage } = await db.query<{ attempt: number }>('SELECT attempt FROM budget_usage WHERE request_id = $1', [`${workflowId}:develop-r1i1`]);
     assert.deepEqual(usage.map((u) => u.attempt), [usageAttempt(attempts[0]!, 0)]);
-    const { rows: reservation } = await db.query('SELECT state, held::int FROM budget_reservations WHERE request_id = $1', [`${workflowId}:develop-1`]);
+    const { rows: reservation } = await db.query('SELECT state, held::int FROM budget_reservations WHERE request_id = $1', [`${workflowId}:develop-r1i1`]);
     assert.deepEqual(reservation, [{ state: 'committed', held: 0 }]);
   });
 
@@ -125,5 +130,45 @@ describe('worker durability', () => {
     await stopWorker(next);
     assert.deepEqual(await agentAttempts(workflowId), [1], 'the activity finished during the drain: no retry was needed');
     assert.equal((await solutionRows(taskId)).length, 1);
+  });
+  it('a peer-hub worker process SIGKILLed during the review: the review finishes on its replacement and the task completes once', async () => {
+    const reviewConfig = testConfig();
+    const prefix = reviewConfig.TEMPORAL_TASK_QUEUE_PREFIX;
+    const others = await createTestWorkers(reviewConfig, ['orchestrator', 'supervisor', 'sandbox']);
+    const hubEnv = { ...workerEnv, TEMPORAL_TASK_QUEUE_PREFIX: prefix };
+    const startHub = async () => {
+      const hub = spawnEntry('workers/peer-hub.js', hubEnv);
+      children.push(hub);
+      await waitFor('the peer-hub worker to start', async () => (hub.output().includes('workers started') ? true : undefined));
+      return hub;
+    };
+    try {
+      const taskId = uniqueId('hubkill');
+      const workflowId = `task-${taskId}`;
+      const reviewId = `review-${taskId}-1`;
+      const hub = await startHub();
+      const handle = await client.workflow.start(TaskWorkflow, { taskQueue: taskQueueName('orchestrator', prefix), workflowId, args: [{ ...input, description: 'durability of reviews' }] });
+      await waitFor('reviewer votes to be running', async () => {
+        const { raw } = await client.workflow.getHandle(reviewId).describe();
+        return raw.pendingActivities?.some((a) => a.activityType?.name === 'reviewSolution' && a.state === proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) ? true : undefined;
+      }, 120_000);
+      hub.child.kill('SIGKILL');
+      assert.equal((await hub.exited).signal, 'SIGKILL');
+      const replacement = await startHub();
+      const result = await handle.result();
+      await stopWorker(replacement);
+      assert.equal(result.acceptedBy, 'peer_review');
+      const { rows: votes } = await db.query('SELECT role FROM peer_review_votes WHERE review_id = $1 ORDER BY role', [reviewId]);
+      assert.deepEqual(votes.map((v) => v.role), ['architect', 'reviewer', 'security', 'tester']);
+      const { rows: reviews } = await db.query('SELECT count(*)::int AS n FROM peer_reviews WHERE task_id = $1', [taskId]);
+      assert.equal(reviews[0].n, 1);
+      const { rows: finished } = await db.query("SELECT count(*)::int AS n FROM task_events WHERE task_id = $1 AND kind = 'finished'", [taskId]);
+      assert.equal(finished[0].n, 1, 'the task finished exactly once');
+      const { rows: held } = await db.query('SELECT count(*)::int AS n FROM budget_reservations WHERE request_id LIKE $1 AND held > 0', [`${reviewId}:%`]);
+      assert.equal(held[0].n, 0, 'no reviewer hold is left');
+    } finally {
+      await others.close();
+      for (const id of ['budget-sweep', 'budget-reconcile']) await client.schedule.getHandle(`${prefix}${id}`).delete().catch(() => undefined);
+    }
   });
 });

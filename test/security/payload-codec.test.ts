@@ -63,7 +63,7 @@ describe('payload encryption', () => {
 
     before(async () => {
       await requireServices(config, ['temporal', 'postgres', 'redis']);
-      workers = await createTestWorkers(config, ['orchestrator']);
+      workers = await createTestWorkers(config, ['orchestrator', 'peer-hub', 'supervisor', 'sandbox']);
       api = await createTestApi(config);
       // No codec: what anyone reading Temporal's database or history without the key sees.
       raw = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });

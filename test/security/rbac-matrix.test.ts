@@ -4,6 +4,9 @@ import Fastify from 'fastify';
 import { declareRouteTable, type RouteEntry } from '../../api/app.js';
 import type { AgentRole } from '../../domain/agent-roles.js';
 import { ANONYMOUS, USER_ROLES, roleHasPermission, type CallerRole, type UserRole } from '../../domain/roles.js';
+import { escalationWorkflowId, taskWorkflowId } from '../../domain/workflow-ids.js';
+import { recordDeadLetter } from '../../lib/dead-letter-store.js';
+import { openEscalation } from '../../lib/escalation-store.js';
 import { ensureTask } from '../../lib/task-store.js';
 import { createTestApi, type TestApi } from '../support/api.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
@@ -22,11 +25,15 @@ void agentAsUser;
 
 /** The only routes reachable without a token; adding one to this list is a decision, not an accident. */
 const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+/** Static pages that hold no data (the console's and the interactive docs' files): public, and every data call they make is checked. */
+const PUBLIC_STATIC_PREFIXES = ['/console', '/docs'];
 
 /** Objects of one tenant ("the owner") that another tenant reaches for. */
 interface OwnerObjects {
   tenant: string;
   taskId: string;
+  escalationId: string;
+  deadLetterId: number;
 }
 
 /** How one route reaches for the owner's object: its path parameters, a valid body if it takes one, and the answer. */
@@ -46,6 +53,17 @@ const REACH: Record<string, (o: OwnerObjects) => Reach> = {
   'PUT /budgets/:tenant/limit': (o) => ({ params: { tenant: o.tenant }, body: { totalLimit: 1 }, expected: 404 }),
   'GET /budgets/:tenant/reservations': (o) => ({ params: { tenant: o.tenant }, expected: 404 }),
   'HEAD /budgets/:tenant/reservations': (o) => ({ params: { tenant: o.tenant }, expected: 404 }),
+  'GET /tasks/:id/history': (o) => ({ params: { id: o.taskId }, expected: 404 }),
+  'HEAD /tasks/:id/history': (o) => ({ params: { id: o.taskId }, expected: 404 }),
+  'POST /tasks/:id/guidance': (o) => ({ params: { id: o.taskId }, body: { text: 'use a dict' }, expected: 404 }),
+  'POST /tasks/:id/cancel': (o) => ({ params: { id: o.taskId }, body: {}, expected: 404 }),
+  'GET /escalations/:id': (o) => ({ params: { id: o.escalationId }, expected: 404 }),
+  'HEAD /escalations/:id': (o) => ({ params: { id: o.escalationId }, expected: 404 }),
+  'POST /escalations/:id/resolve': (o) => ({ params: { id: o.escalationId }, body: { action: 'accept', comment: 'ok' }, expected: 404 }),
+  'GET /dead-letters/:id': (o) => ({ params: { id: String(o.deadLetterId) }, expected: 404 }),
+  'HEAD /dead-letters/:id': (o) => ({ params: { id: String(o.deadLetterId) }, expected: 404 }),
+  'POST /dead-letters/:id/redrive': (o) => ({ params: { id: String(o.deadLetterId) }, body: {}, expected: 404 }),
+  'POST /dead-letters/:id/discard': (o) => ({ params: { id: String(o.deadLetterId) }, body: {}, expected: 404 }),
 };
 
 /** Routes whose path parameter names no tenant's object, each with the reason. */
@@ -59,6 +77,7 @@ const NOT_TENANT_OBJECTS: Record<string, string> = {
   'GET /prompts/:role': PLATFORM_PROMPTS,
   'HEAD /prompts/:role': PLATFORM_PROMPTS,
   'POST /prompts/:role/rollback': PLATFORM_PROMPTS,
+  'POST /breakers/:name/reset': 'circuit breakers guard dependencies every tenant shares; resetting one is restricted to staff roles instead',
 };
 
 const config = testConfig();
@@ -123,7 +142,10 @@ describe('RBAC matrix and tenant isolation, from the route table', () => {
     assert.ok(routes.length >= 8, `${routes.length} routes`);
     for (const route of routes) {
       // A CORS preflight is public by design: browsers send it without credentials.
-      if (route.public) assert.ok(PUBLIC_ROUTES.has(route.url) || route.method === 'OPTIONS', `${route.method} ${route.url} is public but not a probe`);
+      if (route.public) {
+        const isStatic = PUBLIC_STATIC_PREFIXES.some((p) => route.url === p || route.url.startsWith(`${p}/`));
+        assert.ok(PUBLIC_ROUTES.has(route.url) || isStatic || route.method === 'OPTIONS', `${route.method} ${route.url} is public but not a probe`);
+      }
       else assert.ok(route.permission, `${route.method} ${route.url}`);
     }
   });
@@ -169,6 +191,9 @@ describe('RBAC matrix and tenant isolation, from the route table', () => {
     const taskId = uniqueId('owned-task');
     await ensureTask(api.db, taskId, `task-${taskId}`, { title: 'T', description: 'D', language: 'python', tenantId: owner, requestedBy: 'olive' }, 'queued');
     await api.budget.setLimit(owner, { totalLimit: 1_000 }, 'olive');
+    const escalationId = escalationWorkflowId(taskId, 1);
+    await openEscalation(api.db, { id: escalationId, taskId, tenantId: owner, seq: 1, reason: 'review_deadlock', context: {} });
+    const deadLetterId = await recordDeadLetter(api.db, { tenantId: owner, taskId, workflowId: taskWorkflowId(taskId), step: 'develop-r1i1', data: {}, error: 'provider unavailable', attempts: 3 });
     const intruderTenant = uniqueId('intruder').toLowerCase();
 
     const unsorted = routes.filter((r) => !r.public && r.url.includes(':') && !REACH[`${r.method} ${r.url}`] && !NOT_TENANT_OBJECTS[`${r.method} ${r.url}`]);
@@ -180,7 +205,7 @@ describe('RBAC matrix and tenant isolation, from the route table', () => {
     const reaching = routes.filter((r) => REACH[`${r.method} ${r.url}`]);
     assert.equal(reaching.length, Object.keys(REACH).length, 'every REACH entry is a route of the app');
     for (const route of reaching) {
-      const reach = REACH[`${route.method} ${route.url}`]!({ tenant: owner, taskId });
+      const reach = REACH[`${route.method} ${route.url}`]!({ tenant: owner, taskId, escalationId, deadLetterId });
       const url = route.url.replace(/:([A-Za-z]+)/g, (_m, name: string) => reach.params[name]!);
       // admin is scoped to its own tenant too: the strongest role must not cross.
       const { res, requestId } = await callAs('admin', route, url, reach.body, intruderTenant);
