@@ -224,6 +224,11 @@ describe('the operator console in a real browser (Debian chromium, real API, wor
   it('an observer finds no action anywhere, and no audit log', async () => {
     const page = await signIn('observer', 'otto');
     assert.match(await page.getByTestId('who').innerText(), /read only/);
+    // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate('document.activeElement?.id'), 'main');
     const nav = await page.getByRole('navigation', { name: 'views' }).innerText();
     assert.ok(!nav.includes('Audit log'), nav);
     for (const view of VIEWS.filter((v) => v !== 'audit')) {
@@ -232,6 +237,7 @@ describe('the operator console in a real browser (Debian chromium, real API, wor
       await page.waitForLoadState('networkidle');
       assert.equal(await page.locator('button[data-action], form.resolve').count(), 0, `no action in ${view}`);
     }
+    // The escalation the operator resolved above: its card is shown, with no form.
     await show(page, 'escalations');
     await page.getByLabel('Status').selectOption('');
     await page.locator('article[data-escalation]').first().waitFor();
