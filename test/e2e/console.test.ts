@@ -123,6 +123,13 @@ describe('the operator console in a real browser (Debian chromium, real API, wor
     );
 
     const page = await signIn('operator', 'olga');
+    // While it waits, the task takes guidance and could be cancelled (operator: task:guide, task:cancel).
+    await show(page, 'tasks', taskId);
+    await page.getByTestId('task-status').filter({ hasText: 'escalated' }).waitFor();
+    await page.getByLabel('Guidance for the developer').fill('Keep the function signature fizzbuzz(n).');
+    await page.getByRole('button', { name: 'Send guidance' }).click();
+    await page.getByRole('status').filter({ hasText: 'sent' }).waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Cancel task' }).isEnabled());
     await show(page, 'escalations');
     const card = page.locator(`article[data-escalation="${escalationId}"]`);
     await card.waitFor();
@@ -140,7 +147,7 @@ describe('the operator console in a real browser (Debian chromium, real API, wor
     assert.equal(await dbStatus('SELECT status FROM tasks WHERE id = $1', taskId), 'completed');
     assert.equal(await dbStatus('SELECT status FROM escalations WHERE id = $1', escalationId), 'resolved');
     const timeline = await page.getByRole('list', { name: 'task timeline' }).innerText();
-    for (const step of ['solution', 'tests run', 'peer review', 'escalation resolved']) assert.ok(timeline.includes(step), `${step} in the timeline:\n${timeline}`);
+    for (const step of ['solution', 'tests run', 'peer review', 'guidance', 'escalation resolved']) assert.ok(timeline.includes(step), `${step} in the timeline:\n${timeline}`);
     assert.match(await page.getByTestId('review-explanation').innerText(), /security vetoed it/);
     assert.equal(await page.getByRole('link', { name: /in the Temporal Web UI/ }).getAttribute('href'), `http://127.0.0.1:8233/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/task-${taskId}`);
     await screenshot(page, 'tasks');

@@ -1,9 +1,9 @@
 import { useMemo, useState } from 'preact/hooks';
-import { TASK_STATUSES } from '../../../domain/task-status.js';
-import { query, usePoll } from '../api.js';
-import type { Session } from '../session.js';
+import { TASK_STATUSES, TERMINAL_TASK_STATUSES } from '../../../domain/task-status.js';
+import { postJson, query, usePoll } from '../api.js';
+import { can, type Session } from '../session.js';
 import type { ConsoleSettings, DeadLetterView, EscalationView, StoredTaskEvent, TaskHistory, TaskView } from '../types.js';
-import { Badge, ErrorLine, Json, Loading, Section, When } from '../ui.js';
+import { ActionButton, Badge, ErrorLine, Json, Loading, Section, When } from '../ui.js';
 
 /** A task the page has heard of, from the queues that name tasks. */
 interface KnownTask {
@@ -69,6 +69,56 @@ function Timeline({ history }: { history: TaskHistory }) {
   );
 }
 
+/** Guidance for the developer agent and cancellation, while the task's workflow still runs. */
+function TaskControls({ session, task, onDone }: { session: Session; task: TaskView; onDone: () => void }) {
+  const [text, setText] = useState('');
+  const [reason, setReason] = useState('');
+  const mayGuide = can(session, 'task:guide');
+  const mayCancel = can(session, 'task:cancel');
+  if (TERMINAL_TASK_STATUSES.has(task.status) || (!mayGuide && !mayCancel)) return null;
+  const path = `/tasks/${encodeURIComponent(task.id)}`;
+  return (
+    <form class="decide" onSubmit={(e) => e.preventDefault()} aria-label="control the running task">
+      {mayGuide && (
+        <>
+          <label>
+            Guidance for the developer
+            <input value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          </label>
+          <ActionButton
+            label="Send guidance"
+            name="guide"
+            disabled={text.trim() === ''}
+            onRun={async () => {
+              await postJson(session, `${path}/guidance`, { text: text.trim() });
+              setText('');
+              return 'sent';
+            }}
+          />
+        </>
+      )}
+      {mayCancel && (
+        <>
+          <label>
+            Reason to cancel
+            <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          </label>
+          <ActionButton
+            label="Cancel task"
+            name="cancel"
+            danger
+            onRun={async () => {
+              await postJson(session, `${path}/cancel`, reason.trim() ? { reason: reason.trim() } : {});
+              onDone();
+              return 'cancellation requested';
+            }}
+          />
+        </>
+      )}
+    </form>
+  );
+}
+
 function TaskDetail({ session, id, settings }: { session: Session; id: string; settings: ConsoleSettings | undefined }) {
   const task = usePoll<TaskView>(session, `/tasks/${encodeURIComponent(id)}`);
   const history = usePoll<TaskHistory>(session, `/tasks/${encodeURIComponent(id)}/history`);
@@ -121,6 +171,7 @@ function TaskDetail({ session, id, settings }: { session: Session; id: string; s
           )}
         </dl>
       )}
+      {t && <TaskControls session={session} task={t} onDone={task.refresh} />}
       <h3>Peer review</h3>
       <p class="explanation" data-testid="review-explanation">
         {typeof explanation === 'string' ? explanation : 'No peer review yet.'}
