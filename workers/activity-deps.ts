@@ -20,8 +20,9 @@ export function createActivityDeps(
   metrics: Metrics,
   logger: Pick<Logger, 'warn' | 'error'>,
 ): ActivityDeps & { breakers: BreakerRegistry; close(): Promise<void> } {
-  const db = createDb(config, (err) => logger.warn({ err }, 'postgres connection error'));
-  const redis = createRedis(config, (err) => logger.warn({ err }, 'redis connection error'));
+  const breakers = new BreakerRegistry();
+  const db = createDb(config, (err) => logger.warn({ err }, 'postgres connection error'), breakers);
+  const redis = createRedis(config, (err) => logger.warn({ err }, 'redis connection error'), breakers);
   const budget = new BudgetController({
     db,
     redis,
@@ -30,8 +31,7 @@ export function createActivityDeps(
     onRedisError: (err) => logger.warn({ err }, 'redis did not answer; the budget ledger decided alone'),
   });
   const invalidator = startBudgetCacheInvalidator(config, (tenant) => budget.dropCachedStatus(tenant), logger);
-  const breakers = new BreakerRegistry();
-  const docker = createDocker(config);
+  const docker = createDocker(config, breakers);
   const executor = createSandboxExecutor(config, docker);
   // The pool starts containers only when a sandbox worker starts it (runWorkers); other processes never do.
   const sandbox = {

@@ -14,6 +14,7 @@ import { temporalLogger } from '../lib/temporal-logger.js';
 import { createActivityDeps } from './activity-deps.js';
 import { createQueueWorker } from './create-worker.js';
 import { ensureSchedules } from './schedules.js';
+import { startProcessBreakerControl } from '../lib/breaker-control.js';
 
 /**
  * Runs one worker per queue in this process until SIGINT/SIGTERM. The SDK's
@@ -36,6 +37,7 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
   registerGovernanceGauges(metrics.registry, deps.db);
   registerPipelineGauges(metrics.registry, deps.db);
   registerBreakerGauge(metrics.registry, deps.breakers);
+  const breakerControl = await startProcessBreakerControl(config, deps.breakers, service, logger);
   const connection = await connectWorker(config);
   if (queues.includes('sandbox')) {
     // Containers of a worker that crashed mid-run are found by label and removed before this one takes work.
@@ -71,6 +73,7 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
     logger.info('workers drained and stopped');
   } finally {
     server.close();
+    await breakerControl.stop();
     await connection.close();
     await deps.close();
   }
