@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import type { DeadLetterResolution } from '../domain/dead-letters.js';
 import type { GuardFailure } from '../domain/guards.js';
 import type { PipelinePolicy, TaskEvent } from '../domain/task-pipeline.js';
@@ -34,6 +35,7 @@ export function createTaskPipelineActivities({ db, metrics, pipeline }: TaskPipe
     /** Counted for the seed's critical "security guard bypassed" alert; the workflow refuses the review. */
     async recordGuardBypass(args: { taskId: string; solutionId: string; failures: GuardFailure[] }): Promise<void> {
       metrics.securityGuardBypass.inc();
+      log.error('a solution reached peer review without passing its guards; the review was refused', { ...args });
     },
 
     async recordDeadLetter(args: {

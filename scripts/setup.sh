@@ -19,7 +19,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 stamp=dist/.build-id
-sources=(domain lib workflows activities workers api cli scripts test bench migrations tsconfig.json package-lock.json)
+sources=(domain lib workflows activities workers api cli console scripts test bench migrations tsconfig.json package-lock.json)
 if [ ! -f "$stamp" ] || [ -n "$(find "${sources[@]}" -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
   say "building (tsc + workflow bundle)…"
   started=$(date +%s)
