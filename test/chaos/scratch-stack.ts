@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { StackComponent } from '../../cli/stack/index.js';
 import { readEnvFile } from '../../lib/env-file.js';
-import { distDir } from '../../lib/paths.js';
+import { distDir, projectRoot } from '../../lib/paths.js';
+
+/** The data dir of the scratch stack that is up, for scripts/chaos.sh to stop after a killed run. */
+export const SCRATCH_MARKER = join(projectRoot(), '.data', 'chaos-scratch-stack');
 
 /** Variables a stack's env file defines: taken from the scratch stack, never inherited from the shared one. */
 const STACK_VARIABLES = [
@@ -52,6 +55,9 @@ export class ScratchStack {
     chmodSync(dataDir, 0o755);
     const started = Date.now();
     await golden(ScratchStack.baseEnv(dataDir), ['stack', 'up', '--services-only'], log);
+    // scripts/chaos.sh stops the stack named here if the suite is killed before its own `down`.
+    mkdirSync(dirname(SCRATCH_MARKER), { recursive: true });
+    writeFileSync(SCRATCH_MARKER, `${dataDir}\n`);
     const vars = readEnvFile(join(dataDir, 'stack.env'));
     log(`scratch stack up in ${((Date.now() - started) / 1000).toFixed(1)}s (data dir ${dataDir})`);
     return new ScratchStack(dataDir, vars, log);
@@ -80,6 +86,7 @@ export class ScratchStack {
       await golden(ScratchStack.baseEnv(this.dataDir), ['stack', 'down', '--purge'], this.log);
     } finally {
       rmSync(this.dataDir, { recursive: true, force: true });
+      rmSync(SCRATCH_MARKER, { force: true });
     }
   }
 }
