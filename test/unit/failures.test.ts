@@ -4,7 +4,22 @@ import { FAILURE_TYPES, NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failure
 
 describe('failure types', () => {
   it('lists exactly the non-retryable types for retry policies', () => {
-    assert.deepEqual([...NON_RETRYABLE_FAILURE_TYPES].sort(), ['BudgetExceededError', 'IdempotencyConflictError', 'InvalidInputError', 'LlmAnswerRejectedError', 'NotFoundError', 'PromptUpdateStateError', 'ReservationNotFoundError', 'SandboxContainmentError', 'SandboxRateLimitWaitExceeded']);
+    assert.deepEqual([...NON_RETRYABLE_FAILURE_TYPES].sort(), [
+      'BudgetExceededError',
+      'EscalationDeadlineExceeded',
+      'GuardBypassError',
+      'IdempotencyConflictError',
+      'InvalidInputError',
+      'LlmAnswerRejectedError',
+      'NotFoundError',
+      'PromptUpdateStateError',
+      'ReservationNotFoundError',
+      'SandboxContainmentError',
+      'SandboxRateLimitWaitExceeded',
+      'TaskAbortedError',
+      'TaskDiscardedError',
+      'TaskEscalationFailedError',
+    ]);
   });
 
   it('keeps transient failures retryable', () => {
