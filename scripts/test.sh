@@ -24,7 +24,7 @@ run_suite() {
 
 run_suite unit 120 dist/test/unit
 run_suite workflows 300 dist/test/workflows
-run_suite integration 900 dist/test/integration
+run_suite integration 1800 dist/test/integration
 # JWT attacks, RBAC matrix, rate limits, audit chain, payload codec, and the sandbox escape suite under every runtime.
 run_suite security 900 dist/test/security
 # The operator console in Debian's chromium: sign-in, escalation, prompt approval, read-only observer, screenshots.
