@@ -6,6 +6,7 @@ import type { LlmProvider } from '../lib/llm/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { createAgentCaller } from './agent-call.js';
+import { createBackupActivities } from './backup.js';
 import { createBudgetActivities } from './budget.js';
 import { createDeveloperAgentActivities } from './developer-agent.js';
 import { createEscalationAgentActivities } from './escalation-agent.js';
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSandboxProbeActivities(deps),
     ...createSandboxActivities(deps),
     ...createSolutionTestActivities(deps),
+    ...createBackupActivities(),
   };
 }
 

@@ -2,19 +2,21 @@ import { ConfigError } from '../lib/config.js';
 import { CliError } from './cli-error.js';
 import type { Command } from './command.js';
 import { auditCommand } from './commands/audit.js';
+import { backupCommand } from './commands/backup.js';
 import { breakerCommand } from './commands/breaker.js';
 import { budgetCommand } from './commands/budget.js';
 import { dlqCommand } from './commands/dlq.js';
 import { doctorCommand } from './commands/doctor.js';
 import { escalationCommand } from './commands/escalation.js';
 import { promptCommand } from './commands/prompt.js';
+import { restoreCommand } from './commands/restore.js';
 import { scaleCommand } from './commands/scale.js';
 import { stackCommand } from './commands/stack.js';
 import { taskCommand } from './commands/task.js';
 import { tokenCommand } from './commands/token.js';
 import { UsageError } from './subcommands.js';
 
-const COMMANDS: Command[] = [stackCommand, doctorCommand, tokenCommand, taskCommand, budgetCommand, promptCommand, escalationCommand, dlqCommand, breakerCommand, auditCommand, scaleCommand];
+const COMMANDS: Command[] = [stackCommand, doctorCommand, tokenCommand, taskCommand, budgetCommand, promptCommand, escalationCommand, dlqCommand, breakerCommand, auditCommand, scaleCommand, backupCommand, restoreCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

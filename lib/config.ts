@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BUDGET_PERIODS } from '../domain/budget.js';
@@ -96,6 +97,11 @@ export const ConfigSchema = z.object({
   BUDGET_INFLIGHT_TTL_MS: z.coerce.number({ message: 'must be a number' }).int().min(100).max(60_000).default(5_000),
   BUDGET_SWEEP_INTERVAL_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(3600).default(30),
   BUDGET_RECONCILE_INTERVAL_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(86_400).default(300),
+
+  /** Where `golden backup` writes; outside the data dir, which `stack down --purge` deletes. */
+  BACKUP_TARGET: z.string().min(1).default(join(homedir(), '.cache', 'golden-architecture', 'backups')),
+  /** How many backups to keep (the newest); older ones are deleted after each backup. */
+  BACKUP_RETENTION: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1000).default(7),
 
   /** `openai` is any server with OpenAI's chat-completions API (OpenAI, vLLM, Ollama, LiteLLM). */
   LLM_PROVIDER: z.enum(['scripted', 'openai', 'anthropic']).default('scripted'),

@@ -25,6 +25,7 @@ export const QUEUE_LAYOUT: Record<TaskQueueName, { workflows: boolean; activitie
       'releaseBudget',
       'expireBudgetReservations',
       'reconcileBudgets',
+      'runBackup',
     ],
   },
   'peer-hub': { workflows: true, activities: ['reviewSolution', 'recordPeerReview', 'reserveBudget', 'releaseBudget'] },

@@ -1,7 +1,9 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { taskQueueName } from '../domain/task-queues.js';
 import type { Config } from '../lib/config.js';
-import { BudgetReconcileWorkflow, BudgetSweepWorkflow } from '../workflows/index.js';
+import { BackupWorkflow, BudgetReconcileWorkflow, BudgetSweepWorkflow } from '../workflows/index.js';
+
+const DAY_SECONDS = 86_400;
 
 /**
  * The platform's recurring jobs as Temporal Schedules, created by the
@@ -12,8 +14,11 @@ export async function ensureSchedules(client: Client, config: Config): Promise<s
   const prefix = config.TEMPORAL_TASK_QUEUE_PREFIX;
   const taskQueue = taskQueueName('orchestrator', prefix);
   const jobs = [
-    { id: `${prefix}budget-sweep`, workflowType: BudgetSweepWorkflow.name, every: config.BUDGET_SWEEP_INTERVAL_SECONDS },
-    { id: `${prefix}budget-reconcile`, workflowType: BudgetReconcileWorkflow.name, every: config.BUDGET_RECONCILE_INTERVAL_SECONDS },
+    // With overlap SKIP, a run that never finishes (no worker polls) would block every later one.
+    { id: `${prefix}budget-sweep`, workflowType: BudgetSweepWorkflow.name, every: config.BUDGET_SWEEP_INTERVAL_SECONDS, timeout: '10m' },
+    { id: `${prefix}budget-reconcile`, workflowType: BudgetReconcileWorkflow.name, every: config.BUDGET_RECONCILE_INTERVAL_SECONDS, timeout: '10m' },
+    // Two attempts of up to an hour each (workflows/backup-workflow.ts), well inside a day.
+    { id: `${prefix}backup`, workflowType: BackupWorkflow.name, every: DAY_SECONDS, timeout: '3h' },
   ];
   for (const job of jobs) {
     const spec = { intervals: [{ every: `${job.every}s` }] };
@@ -23,8 +28,7 @@ export async function ensureSchedules(client: Client, config: Config): Promise<s
       taskQueue,
       workflowId: job.id,
       args: [],
-      // With overlap SKIP, a run that never finishes (no worker polls) would block every later one.
-      workflowExecutionTimeout: '10m',
+      workflowExecutionTimeout: job.timeout,
     };
     try {
       await client.schedule.create({

@@ -6,3 +6,4 @@ export { SandboxRunWorkflow } from './sandbox-step.js';
 export { PromptApprovalWorkflow } from './prompt-approval-workflow.js';
 export { PeerReviewWorkflow } from './peer-review-workflow.js';
 export { EscalationWorkflow } from './escalation-workflow.js';
+export { BackupWorkflow } from './backup-workflow.js';

@@ -47,6 +47,8 @@ function locate(needDocker: boolean): { found: Partial<Binaries>; missing: strin
   // Not run by the stack: the rule and routing tests call promtool and amtool (test/integration/observability-rules).
   if (!findExecutable('promtool')) missing.push('prometheus');
   if (!findExecutable('amtool')) missing.push('prometheus-alertmanager');
+  // Not run by the stack: `golden backup` and `golden restore` copy Temporal's database with it.
+  if (!findExecutable('sqlite3')) missing.push('sqlite3');
   // Not run by the stack: the console's end-to-end tests drive it headless (test/e2e).
   if (!isExecutable(CHROMIUM)) missing.push('chromium');
   return { found, missing };
