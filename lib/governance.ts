@@ -128,6 +128,8 @@ export interface PromptUpdateRow {
   id: string;
   agentRole: AgentRole;
   status: PromptUpdateStatus;
+  /** The proposed prompt text, for a diff against the version it was based on. */
+  body: string;
   reason: string;
   source: string;
   proposedBy: string;
@@ -144,7 +146,7 @@ export async function listPromptUpdates(
   filter: { id?: string; statuses?: readonly PromptUpdateStatus[]; role?: AgentRole; limit?: number } = {},
 ): Promise<PromptUpdateRow[]> {
   const { rows } = await db.query(
-    `SELECT id, agent_role, status, reason, source, proposed_by, base_version, applied_version, decided_by, decision_comment, created_at, expires_at
+    `SELECT id, agent_role, status, body, reason, source, proposed_by, base_version, applied_version, decided_by, decision_comment, created_at, expires_at
      FROM prompt_updates
      WHERE ($1::text[] IS NULL OR status = ANY($1)) AND ($2::text IS NULL OR agent_role = $2) AND ($4::text IS NULL OR id = $4)
      ORDER BY created_at DESC LIMIT $3`,
@@ -154,6 +156,7 @@ export async function listPromptUpdates(
     id: r.id,
     agentRole: r.agent_role,
     status: r.status,
+    body: r.body,
     reason: r.reason,
     source: r.source,
     proposedBy: r.proposed_by,

@@ -46,6 +46,15 @@ export async function setTaskStatus(
   );
 }
 
+/** A tenant's tasks, newest first, optionally of one status. */
+export async function listTaskRows(db: Db, filter: { tenantId: string; status?: TaskStatus; limit: number }): Promise<TaskRow[]> {
+  const { rows } = await db.query<TaskRow>(
+    'SELECT * FROM tasks WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY created_at DESC LIMIT $3',
+    [filter.tenantId, filter.status ?? null, filter.limit],
+  );
+  return rows;
+}
+
 export async function getTaskRow(db: Db, taskId: string): Promise<TaskRow | undefined> {
   const { rows } = await db.query<TaskRow>('SELECT * FROM tasks WHERE id = $1', [taskId]);
   return rows[0];

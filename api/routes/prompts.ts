@@ -35,6 +35,8 @@ const PromptUpdateView = z
     id: z.string(),
     agentRole: z.enum(AGENT_ROLES),
     status: z.enum(PROMPT_UPDATE_STATUSES),
+    /** The proposed text (prompts are platform-wide, readable by every role with prompt:read). */
+    body: z.string(),
     reason: z.string(),
     source: z.string(),
     proposedBy: z.string(),

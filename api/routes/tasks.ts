@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CreateTaskBody, TaskId, TaskView } from '../../domain/schemas/task.js';
+import { TASK_STATUSES } from '../../domain/task-status.js';
+import { listTaskRows, toTaskView } from '../../lib/task-store.js';
 import { writeAudit } from '../audit.js';
 import type { ApiDeps } from '../context.js';
 import { createTask, getTask } from '../task-service.js';
@@ -39,6 +41,27 @@ export function taskRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           detail: { created, workflowId: task.workflowId },
         });
         return reply.status(created ? 202 : 200).header('location', `/tasks/${task.id}`).send(task);
+      },
+    );
+
+    app.get(
+      '/tasks',
+      {
+        config: { permission: 'task:read' },
+        schema: {
+          summary: "The tenant's tasks, newest first",
+          description: 'Filter by `status`; the tenant is the token\'s.',
+          security: bearerAuth,
+          querystring: z.object({
+            status: z.enum(TASK_STATUSES).optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+          }),
+          response: { 200: z.object({ tasks: z.array(TaskView) }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+        },
+      },
+      async (request) => {
+        const rows = await listTaskRows(deps.db, { tenantId: request.identity!.tenant, status: request.query.status, limit: request.query.limit });
+        return { tasks: rows.map(toTaskView) };
       },
     );
 

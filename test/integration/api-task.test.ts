@@ -120,6 +120,24 @@ describe('POST /tasks → TaskWorkflow → Postgres', () => {
     await api.temporal.workflow.getHandle(mine.json<TaskView>().workflowId).result();
   });
 
+  it("lists the tenant's own tasks, newest first, filtered by status; another tenant's never appear", async () => {
+    const token = await api.token('observer', tenant);
+    const list = async (query: string, as = token) =>
+      api.app.inject({ method: 'GET', url: `/tasks${query}`, headers: { authorization: `Bearer ${as}` } });
+    const all = await list('?limit=200');
+    assert.equal(all.statusCode, 200);
+    const tasks = all.json<{ tasks: TaskView[] }>().tasks;
+    assert.ok(tasks.length > 0);
+    assert.ok(tasks.every((t) => t.tenantId === tenant));
+    const created = tasks.map((t) => t.createdAt);
+    assert.deepEqual(created, [...created].sort().reverse(), 'newest first');
+    const completed = (await list('?status=completed&limit=200')).json<{ tasks: TaskView[] }>().tasks;
+    assert.ok(completed.length > 0 && completed.every((t) => t.status === 'completed'));
+    assert.deepEqual((await list('', await api.token('admin', uniqueId('empty-tenant')))).json(), { tasks: [] });
+    assert.equal((await list('?status=sleeping')).statusCode, 400);
+    assert.equal((await list('?limit=0')).statusCode, 400);
+  });
+
   it("never lets a direct start with another tenant's task id touch that task", async () => {
     const mine = (await post(await api.token('developer', tenant), { ...body, id: uniqueId('owned') })).json<TaskView>();
     await api.temporal.workflow.getHandle(mine.workflowId).result();

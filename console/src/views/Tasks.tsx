@@ -2,16 +2,8 @@ import { useMemo, useState } from 'preact/hooks';
 import { TASK_STATUSES, TERMINAL_TASK_STATUSES } from '../../../domain/task-status.js';
 import { postJson, query, usePoll } from '../api.js';
 import { can, type Session } from '../session.js';
-import type { ConsoleSettings, DeadLetterView, EscalationView, StoredTaskEvent, TaskHistory, TaskView } from '../types.js';
+import type { ConsoleSettings, StoredTaskEvent, TaskHistory, TaskView } from '../types.js';
 import { ActionButton, Badge, ErrorLine, Json, Loading, Section, When } from '../ui.js';
-
-/** A task the page has heard of, from the queues that name tasks. */
-interface KnownTask {
-  taskId: string;
-  tenantId: string;
-  via: string;
-  at: string;
-}
 
 const TASK_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -183,21 +175,12 @@ function TaskDetail({ session, id, settings }: { session: Session; id: string; s
 }
 
 export function TasksView({ session, settings, selected, onSelect }: { session: Session; settings: ConsoleSettings | undefined; selected: string | undefined; onSelect: (id: string | undefined) => void }) {
-  // The API lists escalations and dead letters, not tasks: the tasks they name are the ones needing attention.
-  const escalations = usePoll<{ escalations: EscalationView[] }>(session, `/escalations${query({ limit: 100 })}`, 10_000);
-  const deadLetters = usePoll<{ deadLetters: DeadLetterView[] }>(session, `/dead-letters${query({ limit: 100 })}`, 10_000);
-  const [tenant, setTenant] = useState('');
   const [status, setStatus] = useState('');
+  const [title, setTitle] = useState('');
   const [typed, setTyped] = useState('');
-  const known = useMemo(() => {
-    const byId = new Map<string, KnownTask>();
-    for (const e of escalations.data?.escalations ?? []) byId.set(e.taskId, { taskId: e.taskId, tenantId: e.tenantId, via: `escalation ${e.status.replace(/_/g, ' ')}`, at: e.createdAt });
-    for (const d of deadLetters.data?.deadLetters ?? []) {
-      if (d.taskId && !byId.has(d.taskId)) byId.set(d.taskId, { taskId: d.taskId, tenantId: d.tenantId, via: d.resolved ? 'dead letter resolved' : 'dead letter', at: d.createdAt });
-    }
-    return [...byId.values()].sort((a, b) => b.at.localeCompare(a.at));
-  }, [escalations.data, deadLetters.data]);
-  const shown = known.filter((k) => (!tenant || k.tenantId.includes(tenant)) && (!status || k.via.startsWith(status)));
+  // Status is filtered by the API (GET /tasks?status=…); the tenant is always the token's.
+  const tasks = usePoll<{ tasks: TaskView[] }>(session, `/tasks${query({ status: status || undefined, limit: 100 })}`, 10_000);
+  const shown = useMemo(() => (tasks.data?.tasks ?? []).filter((t) => !title || t.title.toLowerCase().includes(title.toLowerCase())), [tasks.data, title]);
   const typedOk = TASK_ID.test(typed.trim());
   return (
     <>
@@ -217,53 +200,57 @@ export function TasksView({ session, settings, selected, onSelect }: { session: 
             Open
           </button>
           <span id="task-id-help" class="note">
-            Opens any task of your tenant; the list below holds tasks with escalations or dead letters.
+            Opens any task of your tenant ({session.tenant}).
           </span>
         </form>
         <div class="filters" role="group" aria-label="filters">
           <label>
-            Tenant
-            <input value={tenant} onInput={(e) => setTenant(e.currentTarget.value)} />
-          </label>
-          <label>
-            Attention
+            Status
             <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
               <option value="">any</option>
-              <option value="escalation">escalation</option>
-              <option value="escalation awaiting human">escalation awaiting a human</option>
-              <option value="dead letter">dead letter</option>
+              {TASK_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s.replace(/_/g, ' ')}
+                </option>
+              ))}
             </select>
           </label>
+          <label>
+            Title
+            <input value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+          </label>
         </div>
-        <ErrorLine error={escalations.error ?? deadLetters.error} />
+        <ErrorLine error={tasks.error} />
         <table>
-          <caption class="visually-hidden">Tasks needing attention; statuses are {TASK_STATUSES.join(', ')}</caption>
+          <caption class="visually-hidden">The tenant's tasks, newest first</caption>
           <thead>
             <tr>
               <th scope="col">Task</th>
-              <th scope="col">Tenant</th>
-              <th scope="col">Why listed</th>
-              <th scope="col">Since</th>
+              <th scope="col">Title</th>
+              <th scope="col">Status</th>
+              <th scope="col">Created</th>
             </tr>
           </thead>
           <tbody>
-            {shown.map((k) => (
-              <tr key={k.taskId} aria-selected={k.taskId === selected}>
+            {shown.map((t) => (
+              <tr key={t.id} aria-selected={t.id === selected}>
                 <td>
-                  <button type="button" class="link" onClick={() => onSelect(k.taskId)}>
-                    {k.taskId}
+                  <button type="button" class="link" onClick={() => onSelect(t.id)}>
+                    {t.id}
                   </button>
                 </td>
-                <td>{k.tenantId}</td>
-                <td>{k.via}</td>
+                <td>{t.title}</td>
                 <td>
-                  <When at={k.at} />
+                  <Badge value={t.status} />
+                </td>
+                <td>
+                  <When at={t.createdAt} />
                 </td>
               </tr>
             ))}
             {shown.length === 0 && (
               <tr>
-                <td colSpan={4}>No tasks match.</td>
+                <td colSpan={4}>{tasks.data ? 'No tasks match.' : 'Loading…'}</td>
               </tr>
             )}
           </tbody>
