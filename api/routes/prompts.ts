@@ -13,6 +13,7 @@ import { writeAudit } from '../audit.js';
 import type { ApiDeps } from '../context.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../errors.js';
 import { bearerAuth, ErrorBody } from './shared.js';
+import { DECISION_TIMEOUT_MS, isDeadlineExceeded } from './workflow-decisions.js';
 
 const RoleParams = z.object({ role: z.enum(AGENT_ROLES) });
 const UpdateParams = z.object({ id: PromptUpdateId });
@@ -79,13 +80,6 @@ const ActivePromptView = z.object({ role: z.enum(AGENT_ROLES), version: z.number
 
 const newUpdateId = () => `pu-${randomUUID()}`;
 
-const DECISION_TIMEOUT_MS = 10_000;
-// gRPC's DEADLINE_EXCEEDED, on the error or the service error wrapping it.
-const GRPC_DEADLINE_EXCEEDED = 4;
-const isDeadlineExceeded = (err: unknown): boolean => {
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
-  return e?.code === GRPC_DEADLINE_EXCEEDED || e?.cause?.code === GRPC_DEADLINE_EXCEEDED;
-};
 
 export function promptRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   const audit = (identity: TokenClaims, action: string, resource: string, outcome: 'allowed' | 'failed', requestId: string, detail: Record<string, unknown> = {}) =>

@@ -12,7 +12,7 @@ const GRPC_DEADLINE_EXCEEDED = 4;
  * client reports DEADLINE_EXCEEDED or "Call cancelled" (gRPC CANCELLED), both
  * as WorkflowUpdateRPCTimeoutOrCancelledError; the API never cancels the call itself.
  */
-const isDeadlineExceeded = (err: unknown): boolean => {
+export const isDeadlineExceeded = (err: unknown): boolean => {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
   return err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || e?.code === GRPC_DEADLINE_EXCEEDED || e?.cause?.code === GRPC_DEADLINE_EXCEEDED;
 };
