@@ -37,6 +37,8 @@ export const ACTIVITY_KINDS = {
   agent: { startToCloseTimeout: '5m', heartbeatTimeout: '10s', retry: retry('1s', '1m', 5) },
   /** Periodic maintenance: the next schedule run is the real retry. */
   maintenance: { startToCloseTimeout: '2m', retry: retry('1s', '30s', 3) },
+  /** Backups: a dump of a large database takes far longer than maintenance; retried once, then the next day's run. */
+  backup: { startToCloseTimeout: '1h', retry: retry('1m', '10m', 2) },
 } as const satisfies Record<string, ActivityKindSpec>;
 
 export type ActivityKind = keyof typeof ACTIVITY_KINDS;
