@@ -47,10 +47,11 @@ export async function setTaskStatus(
 }
 
 /** A tenant's tasks, newest first, optionally of one status. */
-export async function listTaskRows(db: Db, filter: { tenantId: string; status?: TaskStatus; limit: number }): Promise<TaskRow[]> {
+export async function listTaskRows(db: Db, filter: { tenantId: string; status?: TaskStatus; ids?: readonly string[]; limit: number }): Promise<TaskRow[]> {
   const { rows } = await db.query<TaskRow>(
-    'SELECT * FROM tasks WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY created_at DESC LIMIT $3',
-    [filter.tenantId, filter.status ?? null, filter.limit],
+    `SELECT * FROM tasks WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($4::text[] IS NULL OR id = ANY($4))
+     ORDER BY created_at DESC LIMIT $3`,
+    [filter.tenantId, filter.status ?? null, filter.limit, filter.ids ?? null],
   );
   return rows;
 }

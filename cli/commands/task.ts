@@ -11,7 +11,7 @@ import { UsageError, pathId, requiredString, runSubcommand, stringOption, type S
 const USAGE = `usage:
   golden task start --title <text> --description <text> --language <${TASK_LANGUAGES.join('|')}> [--id <task-id>] [--wait] [--timeout <seconds>]
   golden task show <task-id>
-  golden task list [--status <status>] [--limit <1-200>] [--json]
+  golden task list [--status <status>] [--role <agent role working now>] [--limit <1-200>] [--json]
   golden task history <task-id> [--json]
   golden task guide <task-id> --text <guidance>
   golden task cancel <task-id> [--reason <text>]
@@ -61,12 +61,14 @@ const subcommands: Record<string, Subcommand> = {
     },
   },
   list: {
-    options: { status: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    options: { status: { type: 'string' }, role: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
     async run({ values, token }) {
       const query = new URLSearchParams();
       const status = stringOption(values, 'status');
       const limit = stringOption(values, 'limit');
       if (status !== undefined) query.set('status', status);
+      const role = stringOption(values, 'role');
+      if (role !== undefined) query.set('role', role);
       if (limit !== undefined) query.set('limit', limit);
       const { body } = await callApi<{ tasks: TaskView[] }>('GET', `/tasks${query.size > 0 ? `?${query}` : ''}`, { token });
       if (values.json) return printJson(body);

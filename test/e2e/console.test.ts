@@ -122,6 +122,20 @@ describe('the operator console in a real browser (Debian chromium, real API, wor
       500,
     );
 
+    // The API finds it by the agent role working on it now (Temporal's AgentRole search attribute).
+    const bySupervisor = await waitFor(
+      'the task to be listed under the supervisor',
+      async () => {
+        const listed = await api.app.inject({ method: 'GET', url: '/tasks?role=supervisor&status=escalated', headers: { authorization: `Bearer ${operatorToken}` } });
+        return listed.json<{ tasks: Array<{ id: string }> }>().tasks.some((t) => t.id === taskId) ? true : undefined;
+      },
+      30_000,
+      500,
+    );
+    assert.equal(bySupervisor, true);
+    const byTester = await api.app.inject({ method: 'GET', url: '/tasks?role=tester', headers: { authorization: `Bearer ${operatorToken}` } });
+    assert.ok(!byTester.json<{ tasks: Array<{ id: string }> }>().tasks.some((t) => t.id === taskId));
+
     const page = await signIn('operator', 'olga');
     // While it waits, the task takes guidance and could be cancelled (operator: task:guide, task:cancel).
     await show(page, 'tasks', taskId);

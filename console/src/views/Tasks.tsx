@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
+import { AGENT_ROLES } from '../../../domain/agent-roles.js';
 import { TASK_STATUSES, TERMINAL_TASK_STATUSES } from '../../../domain/task-status.js';
 import { postJson, query, usePoll } from '../api.js';
 import { can, type Session } from '../session.js';
@@ -176,10 +177,11 @@ function TaskDetail({ session, id, settings }: { session: Session; id: string; s
 
 export function TasksView({ session, settings, selected, onSelect }: { session: Session; settings: ConsoleSettings | undefined; selected: string | undefined; onSelect: (id: string | undefined) => void }) {
   const [status, setStatus] = useState('');
+  const [role, setRole] = useState('');
   const [title, setTitle] = useState('');
   const [typed, setTyped] = useState('');
-  // Status is filtered by the API (GET /tasks?status=…); the tenant is always the token's.
-  const tasks = usePoll<{ tasks: TaskView[] }>(session, `/tasks${query({ status: status || undefined, limit: 100 })}`, 10_000);
+  // Status and the agent role working now are filtered by the API (GET /tasks?status=…&role=…); the tenant is always the token's.
+  const tasks = usePoll<{ tasks: TaskView[] }>(session, `/tasks${query({ status: status || undefined, role: role || undefined, limit: 100 })}`, 10_000);
   const shown = useMemo(() => (tasks.data?.tasks ?? []).filter((t) => !title || t.title.toLowerCase().includes(title.toLowerCase())), [tasks.data, title]);
   const typedOk = TASK_ID.test(typed.trim());
   return (
@@ -211,6 +213,17 @@ export function TasksView({ session, settings, selected, onSelect }: { session: 
               {TASK_STATUSES.map((s) => (
                 <option key={s} value={s}>
                   {s.replace(/_/g, ' ')}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Agent role working now
+            <select value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+              <option value="">any</option>
+              {AGENT_ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {r}
                 </option>
               ))}
             </select>
