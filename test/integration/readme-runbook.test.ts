@@ -27,8 +27,8 @@ let db: pg.Client;
 
 describe('README runbook commands, run as documented', () => {
   before(async () => {
-    await requireServices(config, ['temporal', 'postgres', 'redis']);
-    workers = await createTestWorkers(config, ['orchestrator']);
+    await requireServices(config);
+    workers = await createTestWorkers(config, ['orchestrator', 'peer-hub', 'supervisor', 'sandbox']);
     db = new pg.Client({ connectionString: config.DATABASE_URL });
     await db.connect();
   });
