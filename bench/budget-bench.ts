@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   const scale = SCALES[scaleName];
   const config = loadConfig();
   await requireServices(config, ['postgres', 'redis']);
-  const db = createDb({ DATABASE_URL: config.DATABASE_URL, DATABASE_POOL_SIZE: POOL_SIZE });
+  const db = createDb({ DATABASE_URL: config.DATABASE_OWNER_URL ?? config.DATABASE_URL, DATABASE_POOL_SIZE: POOL_SIZE });
   const redis = createRedis(config);
   const budget = new BudgetController({
     db,

@@ -46,6 +46,8 @@ export const ConfigSchema = z.object({
   TEMPORAL_API_KEY: z.string().min(1).optional(),
 
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  /** The schema owner's connection (migrations, backups); the application itself connects with DATABASE_URL as a non-owner. */
+  DATABASE_OWNER_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   DATABASE_POOL_SIZE: z.coerce.number({ message: 'must be a number' }).int().min(1).max(200).default(10),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
   DOCKER_HOST: z.string().optional(),

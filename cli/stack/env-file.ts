@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { formatEnvFile, readEnvFile } from '../../lib/env-file.js';
+import { appRoleUrl } from '../../lib/migrations.js';
 import { CliError } from '../cli-error.js';
 import type { StackPaths } from './paths.js';
 import type { StackState } from './state.js';
@@ -11,6 +12,8 @@ export interface StackEnv {
   TEMPORAL_UI_URL: string;
   TEMPORAL_CLI: string;
   DATABASE_URL: string;
+  /** The schema owner's connection: migrations, backups and test set-up that creates databases. */
+  DATABASE_OWNER_URL: string;
   REDIS_URL: string;
   DOCKER_HOST: string;
   JWT_SECRET: string;
@@ -39,7 +42,9 @@ export function buildStackEnv(state: StackState, temporalCli: string, dockerHost
     TEMPORAL_NAMESPACE,
     TEMPORAL_UI_URL: `http://127.0.0.1:${ports.temporalUi}`,
     TEMPORAL_CLI: temporalCli,
-    DATABASE_URL: databaseUrl(state),
+    // The application connects as golden_app, which owns nothing and may only INSERT and SELECT the audit trail.
+    DATABASE_URL: appRoleUrl(databaseUrl(state)),
+    DATABASE_OWNER_URL: databaseUrl(state),
     REDIS_URL: redisUrl(state),
     DOCKER_HOST: dockerHost,
     JWT_SECRET: state.secrets.jwtSecret,

@@ -80,7 +80,7 @@ async function rejectsWith(promise: Promise<unknown>, type: string, message: Reg
 describe('pipeline agent activities (scripted LLM, real Postgres, Redis and sandbox)', () => {
   before(async () => {
     await requireServices(config, ['postgres', 'redis', 'docker']);
-    await runMigrations({ databaseUrl: config.DATABASE_URL, migrationsDir: join(projectRoot(), 'migrations') });
+    await runMigrations({ databaseUrl: config.DATABASE_OWNER_URL ?? config.DATABASE_URL, migrationsDir: join(projectRoot(), 'migrations') });
     deps = createActivityDeps(config, createMetrics('pipeline-agents-test'), console);
     const recording: LlmProvider = {
       name: deps.llm.name,

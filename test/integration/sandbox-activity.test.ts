@@ -58,7 +58,7 @@ async function runSandboxAttempts(workflowId: string): Promise<number[]> {
 describe('runSandbox activity', () => {
   before(async () => {
     await requireServices(config);
-    await runMigrations({ databaseUrl: config.DATABASE_URL, migrationsDir: join(projectRoot(), 'migrations') });
+    await runMigrations({ databaseUrl: config.DATABASE_OWNER_URL ?? config.DATABASE_URL, migrationsDir: join(projectRoot(), 'migrations') });
     client = await connectClient(config);
     workers = await createTestWorkers(config, ['orchestrator', 'sandbox']);
   });

@@ -130,7 +130,7 @@ describe('golden stack restart', { timeout: 60_000 }, () => {
 
   it('restarts postgres (gracefully, then by SIGKILL) on the same port with its rows, while a pool keeps querying', async (t) => {
     const previous = await managedPid('postgres');
-    const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4, connectionTimeoutMillis: 2000 });
+    const pool = new pg.Pool({ connectionString: config.DATABASE_OWNER_URL ?? config.DATABASE_URL, max: 4, connectionTimeoutMillis: 2000 });
     // Idle clients get "terminating connection due to administrator command" when postgres shuts down.
     pool.on('error', () => undefined);
     // A scratch table, not a TEMPORARY one: those die with their session, and a restart ends every session.

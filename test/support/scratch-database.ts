@@ -9,12 +9,12 @@ export interface ScratchDatabase {
 }
 
 /** A fresh, empty database on the stack's Postgres, for tests that must start from nothing (migrations, triggers). */
-export async function createScratchDatabase(config: Pick<Config, 'DATABASE_URL'>, prefix: string): Promise<ScratchDatabase> {
+export async function createScratchDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_OWNER_URL'>, prefix: string): Promise<ScratchDatabase> {
   const name = uniqueId(prefix).replace(/-/g, '_').toLowerCase();
-  const admin = new pg.Client({ connectionString: config.DATABASE_URL });
+  const admin = new pg.Client({ connectionString: config.DATABASE_OWNER_URL ?? config.DATABASE_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(config.DATABASE_URL);
+  const url = new URL(config.DATABASE_OWNER_URL ?? config.DATABASE_URL);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
