@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import {
   defaultCommand,
@@ -14,6 +15,9 @@ import { SandboxContainmentError, SandboxInfraError } from './errors.js';
 import { captureOutput, type CapturedOutput } from './output.js';
 import { chooseRuntime, engineRuntimes, type RuntimeChoice } from './runtime.js';
 import { codeArchive } from './tar.js';
+
+// About 15 s in all: longer than an engine restart takes, short enough to fail a run that cannot be cleaned up.
+const DESTROY_RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
 
 /** This process, as the owner label of its containers: a worker that finds its own dead owner's leftovers removes them. */
 export function sandboxOwner(): string {
@@ -258,14 +262,24 @@ export class SandboxExecutor {
     }
   }
 
-  /** Removes the container and its /code volume, whatever state it is in; a container already gone is fine. */
+  /**
+   * Removes the container and its /code volume, whatever state it is in; a
+   * container already gone is fine. An engine that does not answer (restarting)
+   * is asked again for a while, so a run cut short by an engine restart does
+   * not leave its container behind until the next worker start.
+   */
   async destroy(container: Docker.Container): Promise<void> {
-    try {
-      await container.remove({ force: true, v: true });
-    } catch (err) {
-      const status = (err as { statusCode?: number }).statusCode;
-      // 404: already gone; 409: removal already in progress.
-      if (status !== 404 && status !== 409) throw new SandboxInfraError('container remove', err);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await container.remove({ force: true, v: true });
+        return;
+      } catch (err) {
+        const status = (err as { statusCode?: number }).statusCode;
+        // 404: already gone; 409: removal already in progress.
+        if (status === 404 || status === 409) return;
+        if (attempt >= DESTROY_RETRY_DELAYS_MS.length) throw new SandboxInfraError('container remove', err);
+        await sleep(DESTROY_RETRY_DELAYS_MS[attempt]!);
+      }
     }
   }
 }
