@@ -22,20 +22,28 @@ export async function isPortFree(port: number): Promise<boolean> {
   return true;
 }
 
+// Below Linux's default ephemeral range (32768-60999): a port chosen there can be taken by any
+// outgoing connection between the check and the service binding it (seen: Temporal's UI port).
+const PORT_RANGE = { from: 20_000, to: 32_767 } as const;
+const MAX_TRIES = 2_000;
+
 /**
- * Ports the kernel hands out for 127.0.0.1:0. All are held open together
- * until every one is chosen, so the same port is never returned twice.
+ * Free ports on 127.0.0.1, chosen at random below the ephemeral range. All
+ * are held open together until every one is chosen, so the same port is
+ * never returned twice.
  */
 export async function pickFreePorts(count: number, avoid: ReadonlySet<number> = new Set()): Promise<number[]> {
   const held: Server[] = [];
   const ports: number[] = [];
   try {
-    while (ports.length < count) {
-      const server = await listen(0);
-      if (!server) throw new Error('cannot bind any port on 127.0.0.1');
+    for (let tries = 0; ports.length < count; tries += 1) {
+      if (tries >= MAX_TRIES) throw new Error(`cannot find ${count} free ports on 127.0.0.1 between ${PORT_RANGE.from} and ${PORT_RANGE.to}`);
+      const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from + 1));
+      if (avoid.has(port) || ports.includes(port)) continue;
+      const server = await listen(port);
+      if (!server) continue;
       held.push(server);
-      const address = server.address();
-      if (address && typeof address === 'object' && !avoid.has(address.port)) ports.push(address.port);
+      ports.push(port);
     }
   } finally {
     await Promise.all(held.map(close));
