@@ -17,3 +17,26 @@ export function asActivityFailure(err: unknown): unknown {
   if (err instanceof LlmProviderError) return providerFailure(err);
   return err;
 }
+
+/**
+ * Every activity's failures through `asActivityFailure`, wherever in it the
+ * error arose: an open breaker met by plain bookkeeping must reach the workflow
+ * as the same wait as one met by an agent call.
+ */
+export function withActivityFailures<A extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: A): A {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, activity] of Object.entries(activities)) {
+    const fn = activity as (...args: unknown[]) => Promise<unknown>;
+    wrapped[name] = {
+      // The function's own name is what Temporal registers and shows; keep it.
+      async [name](...args: unknown[]) {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          throw asActivityFailure(err);
+        }
+      },
+    }[name];
+  }
+  return wrapped as A;
+}

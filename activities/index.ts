@@ -5,6 +5,7 @@ import type { Db } from '../lib/db.js';
 import type { LlmProvider } from '../lib/llm/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import { withActivityFailures } from './activity-failures.js';
 import { createAgentCaller } from './agent-call.js';
 import { createBackupActivities } from './backup.js';
 import { createBudgetActivities } from './budget.js';
@@ -41,7 +42,7 @@ export interface ActivityDeps {
 /** Every activity, built once per worker from its adapters; workflows import only the type. */
 export function createActivities(deps: ActivityDeps) {
   const callAgent = createAgentCaller({ ...deps, ...deps.llmPolicy });
-  return {
+  return withActivityFailures({
     ...createTaskRecordActivities(deps),
     ...createTaskPipelineActivities(deps),
     ...createEscalationRecordActivities(deps),
@@ -55,7 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSandboxActivities(deps),
     ...createSolutionTestActivities(deps),
     ...createBackupActivities(),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -20,8 +20,14 @@ export const FAILURE_TYPES = {
   RequestInFlightError: { retryable: true },
   /** A commit or renewal named a reservation that does not exist. */
   ReservationNotFoundError: { retryable: false },
-  /** A dependency's circuit breaker is open; retry after its recovery timeout. */
-  CircuitOpenError: { retryable: true },
+  /**
+   * A dependency's circuit breaker is open. Not retried by Temporal: the
+   * workflow waits the breaker's remaining open time on a durable timer and
+   * calls again (domain/durable-waits.ts), so waiting spends no attempt.
+   */
+  CircuitOpenError: { retryable: false },
+  /** An LLM provider answered 429: waited off in the workflow like an open breaker, never an attempt. */
+  LlmRateLimitedError: { retryable: false },
   /**
    * An LLM provider's call failed (HTTP status, network, time-out, malformed
    * answer). Retryable as a type; each failure carries its own nonRetryable

@@ -14,6 +14,7 @@ import {
   type BreakerState,
   type BreakerStateName,
 } from '../domain/circuit-breaker.js';
+import type { WaitAdvice, WaitFailureType } from '../domain/durable-waits.js';
 import { METRICS } from '../domain/metric-names.js';
 
 /** Thrown by `CircuitBreaker.call` instead of calling a dependency whose breaker refuses calls. */
@@ -171,15 +172,16 @@ export function registerBreakerGauge(registry: Registry, breakers: BreakerRegist
 }
 
 /**
- * For activities: a retryable failure whose next retry waits exactly the breaker's remaining
- * open time, instead of the retry policy's backoff hammering a dependency known to be down.
+ * For activities: a wait, not a failure. Non-retryable, so no attempt is spent on a dependency
+ * known to be down; the workflow sleeps the breaker's remaining open time on a durable timer and
+ * calls again (workflows/durable-wait.ts).
  */
 export function toActivityFailure(err: CircuitOpenError): ApplicationFailure {
+  const advice: WaitAdvice = { on: `breaker ${err.breaker}`, retryAfterMs: err.retryAfterMs };
   return ApplicationFailure.create({
-    type: 'CircuitOpenError',
+    type: 'CircuitOpenError' satisfies WaitFailureType,
     message: err.message,
-    nonRetryable: false,
-    nextRetryDelay: Math.max(1, Math.ceil(err.retryAfterMs)),
-    details: [{ breaker: err.breaker, retryAfterMs: err.retryAfterMs }],
+    nonRetryable: true,
+    details: [advice],
   });
 }

@@ -8,9 +8,10 @@ import { budgetedCall } from './budgeted-call.js';
 import type { DeadLetters } from './dead-letter-step.js';
 import { runSolutionTestsStep } from './sandbox-step.js';
 import type { TaskRun } from './task-run.js';
+import { waitingActivities } from './durable-wait.js';
 
 const agents = proxyActivities<Activities>(ACTIVITY_KINDS.agent);
-const records = proxyActivities<Activities>(ACTIVITY_KINDS.records);
+const records = waitingActivities(ACTIVITY_KINDS.records);
 
 /** One version of the solution and what is known about exactly that version. */
 export interface Candidate {

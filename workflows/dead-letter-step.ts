@@ -1,32 +1,19 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  ChildWorkflowFailure,
-  condition,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-  TemporalFailure,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, setHandler, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import { DeadLetterDecision, TASK_ENDING_FAILURE_TYPES, type DeadLetterAction } from '../domain/dead-letters.js';
 import { innermostMessage } from '../domain/error-messages.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
 import { ACTIVITY_KINDS } from '../domain/retry-policies.js';
 import type { TaskStatus } from '../domain/task-status.js';
 import { describeZodError } from '../domain/validation.js';
+import { rootApplicationFailure, waitingActivities } from './durable-wait.js';
 import { discardUpdate, redriveUpdate } from './messages.js';
 import type { TaskRun } from './task-run.js';
 
-const records = proxyActivities<Activities>(ACTIVITY_KINDS.records);
+const records = waitingActivities(ACTIVITY_KINDS.records);
 
 /** The failure type at the root of a step's failure (activity or child), if it is an application failure. */
 export function rootFailureType(err: unknown): string | undefined {
-  let cur: unknown = err;
-  while (cur instanceof ActivityFailure || cur instanceof ChildWorkflowFailure) cur = cur.cause;
-  return cur instanceof ApplicationFailure ? (cur.type ?? undefined) : undefined;
+  return rootApplicationFailure(err)?.type ?? undefined;
 }
 
 interface Parked {

@@ -10,9 +10,10 @@ import { describeZodError } from '../domain/validation.js';
 import { parseEscalationWorkflowId } from '../domain/workflow-ids.js';
 import { budgetedCall } from './budgeted-call.js';
 import { escalationStateQuery, resolveEscalationUpdate } from './messages.js';
+import { waitingActivities } from './durable-wait.js';
 
 const agents = proxyActivities<Activities>(ACTIVITY_KINDS.agent);
-const records = proxyActivities<Activities>(ACTIVITY_KINDS.records);
+const records = waitingActivities(ACTIVITY_KINDS.records);
 
 export const EscalationInput = z
   .object({

@@ -6,9 +6,10 @@ import { ACTIVITY_KINDS } from '../domain/retry-policies.js';
 import { TaskId, TenantId } from '../domain/schemas/task.js';
 import { describeZodError } from '../domain/validation.js';
 import { budgetedCall } from './budgeted-call.js';
+import { waitingActivities } from './durable-wait.js';
 
 const agents = proxyActivities<Activities>(ACTIVITY_KINDS.agent);
-const records = proxyActivities<Activities>(ACTIVITY_KINDS.records);
+const records = waitingActivities(ACTIVITY_KINDS.records);
 
 export const PeerReviewInput = z
   .object({

@@ -1,5 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import { ApplicationFailure, allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   PromptDecision,
   PromptUpdateProposal,
@@ -12,8 +11,9 @@ import {
 import { ACTIVITY_KINDS } from '../domain/retry-policies.js';
 import { describeZodError } from '../domain/validation.js';
 import { approvePromptUpdate, promptUpdateStateQuery, rejectPromptUpdate } from './messages.js';
+import { waitingActivities } from './durable-wait.js';
 
-const governance = proxyActivities<Activities>(ACTIVITY_KINDS.records);
+const governance = waitingActivities(ACTIVITY_KINDS.records);
 
 // The workflow clock: replayed from history, so deterministic.
 const workflowNow = () => new Date().getTime();

@@ -1,9 +1,9 @@
-import { ActivityCancellationType, ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import { ActivityCancellationType, ApplicationFailure, sleep, workflowInfo } from '@temporalio/workflow';
 import type { SandboxRunCompleted, SandboxRunResult } from '../activities/sandbox.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
 import type { SandboxRunRequest } from '../domain/sandbox.js';
 import { siblingTaskQueue } from '../domain/task-queues.js';
+import { waitingActivities } from './durable-wait.js';
 
 export interface SandboxStepOptions {
   /** The run's wall-clock limit in the worker's config, plus margin: the activity's start-to-close timeout. */
@@ -17,7 +17,8 @@ export interface SandboxStepOptions {
 const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 6 * 60 * 60 * 1000;
 
 function sandboxActivities(options: SandboxStepOptions) {
-  return proxyActivities<Activities>({
+  // A run repeated after a wait on the Docker breaker is what a Temporal retry of it would be: same run id.
+  return waitingActivities({
     taskQueue: options.taskQueue ?? siblingTaskQueue(workflowInfo().taskQueue, 'sandbox'),
     startToCloseTimeout: options.startToCloseTimeout ?? '15 minutes',
     // The activity heartbeats every 2 s; the SDK sends them at most every 0.8 × this timeout, and a

@@ -1,5 +1,4 @@
-import { proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AgentRole } from '../domain/agent-roles.js';
 import { ACTIVITY_KINDS } from '../domain/retry-policies.js';
 import type { TaskWorkflowInput } from '../domain/schemas/task.js';
@@ -8,8 +7,9 @@ import type { TaskStatus } from '../domain/task-status.js';
 import { taskQueueName, type TaskQueueName } from '../domain/task-queues.js';
 import { addGuidanceSignal, taskHistoryQuery, taskProgressQuery } from './messages.js';
 import { AgentRoleKey, TaskStatusKey, TenantIdKey } from './search-attribute-keys.js';
+import { waitingActivities } from './durable-wait.js';
 
-const records = proxyActivities<Activities>(ACTIVITY_KINDS.records);
+const records = waitingActivities(ACTIVITY_KINDS.records);
 
 /**
  * One task's run as operators see it: progress and timeline (queries), the

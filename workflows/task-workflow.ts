@@ -5,10 +5,8 @@ import {
   condition,
   executeChild,
   isCancellation,
-  proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
 import type { ConsensusOutcome } from '../domain/consensus.js';
 import { innermostMessage } from '../domain/error-messages.js';
 import type { EscalationOutcome, EscalationReason } from '../domain/escalation.js';
@@ -23,8 +21,9 @@ import { DeadLetters, rootFailureType } from './dead-letter-step.js';
 import { EscalationWorkflow } from './escalation-workflow.js';
 import { PeerReviewWorkflow, type PeerReviewResult } from './peer-review-workflow.js';
 import { TaskRun } from './task-run.js';
+import { waitingActivities } from './durable-wait.js';
 
-const records = proxyActivities<Activities>(ACTIVITY_KINDS.records);
+const records = waitingActivities(ACTIVITY_KINDS.records);
 
 /** How a task that ended with this failure is shown. */
 function endStatus(err: unknown): Extract<TaskStatus, 'cancelled' | 'discarded' | 'failed'> {

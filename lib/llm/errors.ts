@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
+import type { WaitAdvice, WaitFailureType } from '../../domain/durable-waits.js';
 
 /**
  * Thrown when an LLM provider's HTTP call fails: an error status, a network
@@ -11,7 +12,7 @@ export class LlmProviderError extends Error {
   readonly provider: string;
   readonly retryable: boolean;
   readonly status?: number;
-  /** The server's `retry-after`, in ms; becomes the activity's next retry delay. */
+  /** The server's `retry-after`, in ms: a 429's is the workflow's durable wait, any other's the activity's next retry delay. */
   readonly retryAfterMs?: number;
 
   constructor(
@@ -26,8 +27,16 @@ export class LlmProviderError extends Error {
   }
 }
 
-/** The activity failure for a provider error: its own flag, not the type, decides whether to retry. */
+/**
+ * The activity failure for a provider error: its own flag, not the type, decides whether to retry.
+ * A rate limit (429) is a wait, not a failure: non-retryable so it spends no attempt, the workflow
+ * sleeps the server's retry-after on a durable timer and calls again (workflows/durable-wait.ts).
+ */
 export function toActivityFailure(err: LlmProviderError): ApplicationFailure {
+  if (err.status === 429) {
+    const advice: WaitAdvice = { on: `provider ${err.provider}`, ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }) };
+    return ApplicationFailure.create({ type: 'LlmRateLimitedError' satisfies WaitFailureType, message: err.message, nonRetryable: true, details: [advice] });
+  }
   return ApplicationFailure.create({
     type: 'LlmProviderError',
     message: err.message,

@@ -120,13 +120,13 @@ describe('registerBreakerGauge', () => {
 });
 
 describe('toActivityFailure', () => {
-  it('makes a retryable failure that waits out the open period', () => {
+  it('makes a wait, not an attempt: non-retryable, with the remaining open time for the workflow\'s durable timer', () => {
     const failure = toActivityFailure(new CircuitOpenError('llm', 12_345));
     assert.ok(failure instanceof ApplicationFailure);
     assert.equal(failure.type, 'CircuitOpenError');
-    assert.equal(failure.nonRetryable, false);
-    assert.equal(failure.nextRetryDelay, 12_345);
+    assert.equal(failure.nonRetryable, true);
+    assert.deepEqual(failure.details, [{ on: 'breaker llm', retryAfterMs: 12_345 }]);
     assert.match(failure.message, /llm/);
-    assert.equal(FAILURE_TYPES.CircuitOpenError.retryable, true);
+    assert.equal(FAILURE_TYPES.CircuitOpenError.retryable, false);
   });
 });

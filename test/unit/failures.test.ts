@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { WAIT_FAILURE_TYPES } from '../../domain/durable-waits.js';
 import { FAILURE_TYPES, NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failures.js';
 
 describe('failure types', () => {
   it('lists exactly the non-retryable types for retry policies', () => {
     assert.deepEqual([...NON_RETRYABLE_FAILURE_TYPES].sort(), [
       'BudgetExceededError',
+      'CircuitOpenError',
       'EscalationDeadlineExceeded',
       'GuardBypassError',
       'IdempotencyConflictError',
       'InvalidInputError',
       'LlmAnswerRejectedError',
+      'LlmRateLimitedError',
       'NotFoundError',
       'PromptUpdateStateError',
       'ReservationNotFoundError',
@@ -22,9 +25,9 @@ describe('failure types', () => {
     ]);
   });
 
-  it('keeps transient failures retryable', () => {
-    assert.equal(FAILURE_TYPES.CircuitOpenError.retryable, true);
+  it('keeps transient failures retryable, and waits (open breaker, rate limit) out of the retry policy', () => {
     assert.equal(FAILURE_TYPES.LlmProviderError.retryable, true);
+    for (const wait of WAIT_FAILURE_TYPES) assert.equal(FAILURE_TYPES[wait].retryable, false, `${wait} is waited off in the workflow, never an attempt`);
   });
 });
 

@@ -263,13 +263,23 @@ describe('retry-after and activity failures', () => {
   });
 
   it('maps a retryable error to a retryable failure with its delay', () => {
-    const failure = toActivityFailure(new LlmProviderError('rate limited', { provider: 'openai', retryable: true, status: 429, retryAfterMs: 2000 }));
+    const failure = toActivityFailure(new LlmProviderError('overloaded', { provider: 'openai', retryable: true, status: 503, retryAfterMs: 2000 }));
     assert.ok(failure instanceof ApplicationFailure);
     assert.equal(failure.type, 'LlmProviderError');
-    assert.equal(failure.message, 'rate limited');
+    assert.equal(failure.message, 'overloaded');
     assert.equal(failure.nonRetryable, false);
     assert.equal(failure.nextRetryDelay, 2000);
-    assert.deepEqual(failure.details, [{ provider: 'openai', status: 429 }]);
+    assert.deepEqual(failure.details, [{ provider: 'openai', status: 503 }]);
+  });
+
+  it('maps a rate limit (429) to a wait for the workflow, spending no attempt', () => {
+    const failure = toActivityFailure(new LlmProviderError('rate limited', { provider: 'openai', retryable: true, status: 429, retryAfterMs: 2000 }));
+    assert.equal(failure.type, 'LlmRateLimitedError');
+    assert.equal(failure.nonRetryable, true);
+    assert.equal(failure.nextRetryDelay, undefined);
+    assert.deepEqual(failure.details, [{ on: 'provider openai', retryAfterMs: 2000 }]);
+    const bare = toActivityFailure(new LlmProviderError('rate limited', { provider: 'anthropic', retryable: true, status: 429 }));
+    assert.deepEqual(bare.details, [{ on: 'provider anthropic' }], 'no retry-after: the workflow waits its default');
   });
 
   it('maps a permanent error to a non-retryable failure', () => {

@@ -11,6 +11,8 @@ import type { SupervisorSynthesisAnswer } from '../../domain/llm/answer-schemas.
 import type { SolutionSummary } from '../../domain/schemas/task.js';
 import type { PipelinePolicy, TaskEvent } from '../../domain/task-pipeline.js';
 import { TASK_QUEUES, taskQueueName } from '../../domain/task-queues.js';
+import { CircuitOpenError, toActivityFailure as breakerFailure } from '../../lib/circuit-breaker.js';
+import { LlmProviderError, toActivityFailure as providerFailure } from '../../lib/llm/errors.js';
 import { TaskWorkflow } from '../../workflows/index.js';
 import { discardUpdate, redriveUpdate, resolveEscalationUpdate, taskHistoryQuery, taskProgressQuery } from '../../workflows/messages.js';
 import { workflowSource } from '../../workers/workflow-source.js';
@@ -358,6 +360,48 @@ describe('TaskWorkflow pipeline (fake activities, real server)', () => {
     assert.deepEqual(f.deadLetters.map((d) => d.resolution), ['redriven', 'discarded']);
     assert.deepEqual(f.finished.map((x) => x.status), ['completed', 'discarded']);
     assert.equal(f.held.size, 0);
+  });
+
+  it('an open breaker or a provider rate limit is waited off on durable timers: no attempt spent, no dead letter, a fresh budget key after the wait', async () => {
+    const f = fakes();
+    const attempts: string[] = [];
+    const failOnce = <A extends unknown[], R>(name: string, failure: () => Error, activity: (...args: A) => Promise<R>) => {
+      let failed = false;
+      return async (...args: A): Promise<R> => {
+        attempts.push(`${name}#${Context.current().info.attempt}`);
+        if (!failed) {
+          failed = true;
+          throw failure();
+        }
+        return activity(...args);
+      };
+    };
+    const a = f.activities;
+    a.recordTaskStatus = failOnce('status', () => breakerFailure(new CircuitOpenError('postgres', 1_200)), a.recordTaskStatus!);
+    a.generateSolution = failOnce('develop', () => providerFailure(new LlmProviderError('rate limited', { provider: 'openai', retryable: true, status: 429, retryAfterMs: 1_000 })), a.generateSolution!);
+    a.runSolutionTests = failOnce('sandbox', () => breakerFailure(new CircuitOpenError('docker', 800)), a.runSolutionTests!);
+    const reserved: string[] = [];
+    const reserve = a.reserveBudget!;
+    a.reserveBudget = async (args) => {
+      reserved.push(args.requestId);
+      return reserve(args);
+    };
+    const workflowId = `task-${uniqueId('wait')}`;
+    const result = await withWorkers(f.activities, async () => (await start(workflowId)).result());
+    assert.equal(result.status, 'completed');
+    assert.deepEqual(f.deadLetters, []);
+    assert.ok(attempts.every((x) => x.endsWith('#1')), `every call was a first attempt: ${attempts.join(', ')}`);
+    assert.deepEqual(attempts.filter((x) => !x.startsWith('status')), ['develop#1', 'develop#1', 'sandbox#1', 'sandbox#1']);
+    const developKeys = reserved.filter((id) => id.includes('develop'));
+    assert.equal(developKeys.length, 2);
+    assert.ok(developKeys[1]!.endsWith('develop-r1i1-w1'), developKeys.join(', '));
+    assert.equal(f.held.size, 0);
+    const { events } = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const timers = (events ?? []).flatMap((e) => {
+      const t = e.timerStartedEventAttributes?.startToFireTimeout;
+      return t ? [Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6)] : [];
+    });
+    assert.deepEqual(timers.sort((x, y) => x - y), [1_000, 1_000, 1_200], "the 429's 1 s, the 1 s floor under Docker's 0.8 s, Postgres's breaker's 1.2 s");
   });
 
   it('cancel mid-call releases every hold and records the task cancelled', async () => {
