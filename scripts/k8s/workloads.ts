@@ -1,0 +1,94 @@
+import { APP_IMAGE, CONFIG_MAP_NAME, K8S_NAMESPACE, SECRET_ENV, SECRET_NAME, type DeploymentSpec } from '../../domain/deployment.js';
+import type { YamlValue } from './yaml.js';
+
+/** The Deployment, Service, PodDisruptionBudget and ServiceMonitor of each process. */
+
+export const APP = 'golden-architecture';
+
+export const labelsOf = (d: DeploymentSpec) => ({ 'app.kubernetes.io/name': APP, 'app.kubernetes.io/component': d.component });
+export const meta = (name: string, extra: Record<string, YamlValue> = {}) => ({ name, namespace: K8S_NAMESPACE, ...extra });
+
+function probe(path: string, port: string, periodSeconds: number): Record<string, YamlValue> {
+  return { httpGet: { path, port }, periodSeconds, timeoutSeconds: 3, failureThreshold: 3 };
+}
+
+export function deployment(d: DeploymentSpec, imageTag: string): YamlValue {
+  const labels = labelsOf(d);
+  const env: YamlValue[] = [
+    ...Object.entries(d.env).map(([name, value]) => ({ name, value })),
+    ...SECRET_ENV.map(({ key, optional }) => ({
+      name: key,
+      valueFrom: { secretKeyRef: { name: SECRET_NAME, key, ...(optional ? { optional: true } : {}) } },
+    })),
+  ];
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(d.name, { labels }),
+    spec: {
+      // The autoscaler owns the count from here on; this is the count it starts from.
+      replicas: d.scaling.minReplicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: {
+          labels,
+          annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(d.port.number), 'prometheus.io/path': d.metricsPath },
+        },
+        spec: {
+          runtimeClassName: d.runtimeClassName,
+          terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
+          securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: d.component,
+              image: `${APP_IMAGE}:${imageTag}`,
+              command: ['node', d.script],
+              ports: [{ name: d.port.name, containerPort: d.port.number, protocol: 'TCP' }],
+              envFrom: [{ configMapRef: { name: CONFIG_MAP_NAME } }],
+              env,
+              resources: { requests: d.resources.requests, limits: d.resources.limits },
+              livenessProbe: { ...probe(d.livenessPath, d.port.name, 10), initialDelaySeconds: 10 },
+              readinessProbe: probe(d.readinessPath, d.port.name, 5),
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function service(d: DeploymentSpec): YamlValue {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(d.name, { labels: labelsOf(d) }),
+    spec: { selector: labelsOf(d), ports: [{ name: d.port.name, port: d.port.number, targetPort: d.port.name, protocol: 'TCP' }] },
+  };
+}
+
+/** Voluntary disruptions (node drains, upgrades) take one pod of a deployment at a time, never all of a queue's workers. */
+export function disruptionBudget(d: DeploymentSpec): YamlValue {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta(d.name, { labels: labelsOf(d) }),
+    spec: { maxUnavailable: 1, selector: { matchLabels: labelsOf(d) } },
+  };
+}
+
+/** How often Prometheus scrapes each process: the recording rules' 30 s evaluation sees a fresh sample every time. */
+export const SCRAPE_INTERVAL = '30s';
+
+/** prometheus-operator scrapes each deployment's Service on its one named port (`http` for the API, `metrics` for workers). */
+export function serviceMonitor(d: DeploymentSpec): YamlValue {
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: meta(d.name, { labels: labelsOf(d) }),
+    spec: {
+      selector: { matchLabels: labelsOf(d) },
+      endpoints: [{ port: d.port.name, path: d.metricsPath, interval: SCRAPE_INTERVAL }],
+    },
+  };
+}
