@@ -42,8 +42,11 @@ export const TEMPORAL_TLS_SECRET = {
 /** The KEDA TriggerAuthentication carrying Temporal's API key (and, in prod, its mTLS files) to the backlog scaler. */
 export const TEMPORAL_TRIGGER_AUTH = 'golden-temporal';
 
-/** Where the autoscaler's Prometheus triggers query: prometheus-operator's service for a Prometheus in `monitoring`; a site patches it. */
-export const PROMETHEUS_ADDRESS = 'http://prometheus-operated.monitoring.svc.cluster.local:9090';
+/** The namespace Prometheus runs in: the only source, besides the kubelet, that may reach a worker's metrics port. */
+export const MONITORING_NAMESPACE = 'monitoring';
+
+/** Where the autoscaler's Prometheus triggers query: prometheus-operator's service in MONITORING_NAMESPACE; a site patches it. */
+export const PROMETHEUS_ADDRESS = `http://prometheus-operated.${MONITORING_NAMESPACE}.svc.cluster.local:9090`;
 
 /** How often KEDA reads each trigger; under the HPA's 60 s scale-up window, so one window sees several readings. */
 export const KEDA_POLLING_INTERVAL_SECONDS = 15;

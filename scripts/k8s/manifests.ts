@@ -13,7 +13,7 @@ import { apiHpa, scaledObject, temporalTriggerAuthentication } from './autoscali
 import { dashboardJson } from './dashboard.js';
 import { BASE_DIR, baseKustomization, overlayDir, overlayKustomization } from './kustomize.js';
 import { ruleFile, ruleGroups } from './rules.js';
-import { APP, deployment, disruptionBudget, meta, service, serviceMonitor } from './workloads.js';
+import { APP, denyIngressPolicy, deployment, disruptionBudget, ingressPolicy, meta, service, serviceMonitor } from './workloads.js';
 import { toYamlDocuments, type YamlValue } from './yaml.js';
 
 export interface ManifestInput {
@@ -62,6 +62,7 @@ function baseFiles(input: ManifestInput): Map<string, ManifestFile> {
   files.set('prometheus-rules.yaml', {
     docs: [{ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: meta('golden-rules', { labels: { 'app.kubernetes.io/name': APP } }), spec: { groups: ruleGroups() } }],
   });
+  files.set('networkpolicies.yaml', { docs: [denyIngressPolicy(), ...input.deployments.map(ingressPolicy)] });
   files.set('servicemonitors.yaml', { docs: input.deployments.map(serviceMonitor) });
   files.set('grafana-dashboard.yaml', {
     docs: [

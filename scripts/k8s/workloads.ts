@@ -1,7 +1,7 @@
-import { APP_IMAGE, CONFIG_MAP_NAME, K8S_NAMESPACE, SECRET_ENV, SECRET_NAME, type DeploymentSpec } from '../../domain/deployment.js';
+import { APP_IMAGE, CONFIG_MAP_NAME, K8S_NAMESPACE, MONITORING_NAMESPACE, SECRET_ENV, SECRET_NAME, type DeploymentSpec } from '../../domain/deployment.js';
 import type { YamlValue } from './yaml.js';
 
-/** The Deployment, Service, PodDisruptionBudget and ServiceMonitor of each process. */
+/** The Deployment, Service, PodDisruptionBudget, ServiceMonitor and NetworkPolicy of each process. */
 
 export const APP = 'golden-architecture';
 
@@ -90,5 +90,32 @@ export function serviceMonitor(d: DeploymentSpec): YamlValue {
       selector: { matchLabels: labelsOf(d) },
       endpoints: [{ port: d.port.name, path: d.metricsPath, interval: SCRAPE_INTERVAL }],
     },
+  };
+}
+
+/** Nothing reaches a pod of the namespace unless a policy below lets it (the kubelet's probes are not filtered). */
+export function denyIngressPolicy(): YamlValue {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta('default-deny-ingress', { labels: { 'app.kubernetes.io/name': APP } }),
+    spec: { podSelector: {}, policyTypes: ['Ingress'] },
+  };
+}
+
+/**
+ * The API's HTTP port is open to any source (an ingress controller, other
+ * services, Prometheus); a worker serves nothing but /metrics and /healthz,
+ * so only Prometheus's namespace may reach it. Egress stays open: Postgres,
+ * Redis, Temporal and the LLM endpoints are site addresses this file cannot know.
+ */
+export function ingressPolicy(d: DeploymentSpec): YamlValue {
+  const port = [{ port: d.port.name, protocol: 'TCP' }];
+  const from = d.port.name === 'http' ? {} : { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': MONITORING_NAMESPACE } } }] };
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta(d.name, { labels: labelsOf(d) }),
+    spec: { podSelector: { matchLabels: labelsOf(d) }, policyTypes: ['Ingress'], ingress: [{ ...from, ports: port }] },
   };
 }

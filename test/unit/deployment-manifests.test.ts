@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { deploymentSpecs } from '../../domain/deployment.js';
+import { deploymentSpecs, MONITORING_NAMESPACE } from '../../domain/deployment.js';
 import { differences, generatedFiles, k8sDir, triggerSite } from '../../scripts/k8s/files.js';
 import { manifestFiles } from '../../scripts/k8s/manifests.js';
 import { toYaml, toYamlDocuments } from '../../scripts/k8s/yaml.js';
@@ -100,6 +100,17 @@ describe('generated manifests', () => {
       assert.match(monitor, new RegExp(`app.kubernetes.io/component: ${d.component}\\n`));
     }
     assert.equal(monitors.length, specs.length);
+  });
+
+  it('deny ingress by default, open the API port, and let only the monitoring namespace reach a worker', () => {
+    const policies = files.get('base/networkpolicies.yaml')!.split('---\n');
+    assert.match(policies[0]!, /name: default-deny-ingress\n[^]*podSelector: \{\}\n {2}policyTypes:\n {2}- Ingress\n/);
+    for (const d of specs) {
+      const policy = policies.find((p) => p.includes(`kind: NetworkPolicy\nmetadata:\n  name: ${d.name}\n`));
+      assert.ok(policy, `${d.name} has a NetworkPolicy`);
+      assert.match(policy, new RegExp(`ports:\\n {4}- port: ${d.port.name}\\n`));
+      assert.equal(policy.includes(`kubernetes.io/metadata.name: ${MONITORING_NAMESPACE}`), d.queue !== undefined, d.name);
+    }
   });
 
   it('list every base file in the base kustomization, and build each overlay on the base', () => {

@@ -6,6 +6,7 @@ import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
+import * as networking from 'kubernetes-models/networking.k8s.io/v1';
 import * as nodeApi from 'kubernetes-models/node.k8s.io/v1';
 import * as policy from 'kubernetes-models/policy/v1';
 import * as core from 'kubernetes-models/v1';
@@ -28,6 +29,7 @@ const MODELS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   'apps/v1': apps,
   'policy/v1': policy,
   'autoscaling/v2': autoscaling,
+  'networking.k8s.io/v1': networking,
   'node.k8s.io/v1': nodeApi,
   'keda.sh/v1alpha1': keda,
   'monitoring.coreos.com/v1': monitoring,
@@ -64,7 +66,7 @@ describe('manifests against the Kubernetes, KEDA and prometheus-operator schemas
       }
     }
     const kinds = new Set(objectFiles.flatMap((p) => parseYaml(files.get(p)!, p).map((o) => o.kind)));
-    for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'ScaledObject', 'TriggerAuthentication', 'HorizontalPodAutoscaler', 'ServiceMonitor', 'PrometheusRule', 'RuntimeClass', 'ConfigMap', 'Namespace']) {
+    for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'ScaledObject', 'TriggerAuthentication', 'HorizontalPodAutoscaler', 'ServiceMonitor', 'PrometheusRule', 'RuntimeClass', 'ConfigMap', 'Namespace', 'NetworkPolicy']) {
       assert.ok(kinds.has(kind), `a ${kind} is checked`);
     }
     assert.ok(count >= 25, `${count} objects`);
