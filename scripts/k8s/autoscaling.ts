@@ -1,8 +1,10 @@
 import { KEDA_POLLING_INTERVAL_SECONDS, SECRET_ENV, SECRET_NAME, TEMPORAL_TLS_SECRET, TEMPORAL_TRIGGER_AUTH, type DeploymentSpec } from '../../domain/deployment.js';
 import { kedaTrigger, type KedaTrigger, type TriggerSite } from '../../domain/keda-triggers.js';
 import type { ScalingPolicy } from '../../domain/scaling.js';
-import { labelsOf, meta } from './workloads.js';
-import type { YamlValue } from './yaml.js';
+import { APP, labelsOf, meta } from './workloads.js';
+import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import type { ITriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 
 /**
  * hpa-configs.yaml: a KEDA ScaledObject per worker deployment (KEDA then owns
@@ -13,7 +15,7 @@ import type { YamlValue } from './yaml.js';
 /** The Secret key Temporal's API key sits under: the one the processes read as TEMPORAL_API_KEY. */
 const TEMPORAL_API_KEY = SECRET_ENV.find((s) => s.key === 'TEMPORAL_API_KEY')!.key;
 
-export function behavior(p: ScalingPolicy): YamlValue {
+export function behavior(p: ScalingPolicy): NonNullable<NonNullable<IHorizontalPodAutoscaler['spec']>['behavior']> {
   return {
     scaleUp: {
       stabilizationWindowSeconds: p.scaleUp.cooldownSeconds,
@@ -36,21 +38,21 @@ export function workerTriggers(d: DeploymentSpec, site: TriggerSite): KedaTrigge
   return d.scaling.signals.map((s) => kedaTrigger(s, queue, site));
 }
 
-function trigger(t: KedaTrigger): YamlValue {
+function trigger(t: KedaTrigger): IScaledObject['spec']['triggers'][number] {
   return {
     type: t.type,
     name: t.name,
     metricType: t.metricType,
-    metadata: t.metadata,
+    metadata: { ...t.metadata },
     ...(t.authenticationRef === undefined ? {} : { authenticationRef: { name: t.authenticationRef } }),
   };
 }
 
-export function scaledObject(d: DeploymentSpec, site: TriggerSite): YamlValue {
+export function scaledObject(d: DeploymentSpec, site: TriggerSite): IScaledObject {
   return {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',
-    metadata: meta(d.name, { labels: labelsOf(d) }),
+    metadata: meta(d.name, labelsOf(d)),
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: d.name },
       pollingInterval: KEDA_POLLING_INTERVAL_SECONDS,
@@ -66,11 +68,11 @@ export function scaledObject(d: DeploymentSpec, site: TriggerSite): YamlValue {
 }
 
 /** The API key only; the prod overlay adds the mTLS files (TEMPORAL_TLS_SECRET). A key absent from the Secret means no key. */
-export function temporalTriggerAuthentication(): YamlValue {
+export function temporalTriggerAuthentication(): ITriggerAuthentication {
   return {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'TriggerAuthentication',
-    metadata: meta(TEMPORAL_TRIGGER_AUTH, { labels: { 'app.kubernetes.io/name': 'golden-architecture' } }),
+    metadata: meta(TEMPORAL_TRIGGER_AUTH, { 'app.kubernetes.io/name': APP }),
     spec: { secretTargetRef: [{ parameter: 'apiKey', name: SECRET_NAME, key: TEMPORAL_API_KEY }] },
   };
 }
@@ -81,15 +83,15 @@ export function temporalTlsTargetRefs(): { parameter: string; name: string; key:
 }
 
 /** The API holds no queue: a plain HPA on CPU, the only HPA not made by KEDA. */
-export function apiHpa(d: DeploymentSpec): YamlValue {
+export function apiHpa(d: DeploymentSpec): IHorizontalPodAutoscaler {
   const metrics = d.scaling.signals.map((s) => {
     if (s.kind !== 'cpu') throw new Error(`${d.name} scales on CPU only, got a ${s.kind} signal`);
-    return { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: s.utilizationPercent } } };
+    return { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: s.utilizationPercent } } } as const;
   });
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
-    metadata: meta(d.name, { labels: labelsOf(d) }),
+    metadata: meta(d.name, labelsOf(d)),
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: d.name },
       minReplicas: d.scaling.minReplicas,

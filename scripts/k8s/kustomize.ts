@@ -9,7 +9,7 @@ import {
 import type { Config } from '../../lib/config.js';
 import { temporalTlsTargetRefs } from './autoscaling.js';
 import { APP } from './workloads.js';
-import { toYaml, type YamlValue } from './yaml.js';
+import { toYaml, type YamlMapping, type YamlValue } from './yaml.js';
 
 /**
  * The Kustomize layout: k8s/base holds every object; k8s/overlays/<name>
@@ -22,7 +22,7 @@ export const overlayDir = (o: Overlay) => `overlays/${o.name}`;
 
 const KUSTOMIZATION = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' } as const;
 
-export function baseKustomization(resources: readonly string[]): YamlValue {
+export function baseKustomization(resources: readonly string[]): YamlMapping {
   return { ...KUSTOMIZATION, namespace: K8S_NAMESPACE, resources: [...resources] };
 }
 
@@ -69,7 +69,7 @@ function minReplicaPatches(deployments: readonly DeploymentSpec[], cap: number):
     ]);
 }
 
-export function overlayKustomization(o: Overlay, deployments: readonly DeploymentSpec[], baseLogLevel: string): YamlValue {
+export function overlayKustomization(o: Overlay, deployments: readonly DeploymentSpec[], baseLogLevel: string): YamlMapping {
   const patches: YamlValue[] = [
     ...(o.logLevel === baseLogLevel ? [] : [patch({ kind: 'ConfigMap', name: CONFIG_MAP_NAME }, [{ op: 'replace', path: '/data/LOG_LEVEL', value: o.logLevel }])]),
     ...(o.maxMinReplicas === undefined ? [] : minReplicaPatches(deployments, o.maxMinReplicas)),

@@ -1,20 +1,31 @@
 import { APP_IMAGE, CONFIG_MAP_NAME, K8S_NAMESPACE, MONITORING_NAMESPACE, SECRET_ENV, SECRET_NAME, type DeploymentSpec } from '../../domain/deployment.js';
-import type { YamlValue } from './yaml.js';
+import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IProbe } from 'kubernetes-models/v1/Probe';
+import type { IService } from 'kubernetes-models/v1/Service';
 
-/** The Deployment, Service, PodDisruptionBudget, ServiceMonitor and NetworkPolicy of each process. */
+/**
+ * The Deployment, Service, PodDisruptionBudget, ServiceMonitor and NetworkPolicy
+ * of each process. Objects are typed by the kubernetes-models interfaces (types
+ * only, nothing at run time), so a misspelt or misplaced field fails to compile.
+ */
+
+export type ObjectMeta = NonNullable<IDeployment['metadata']>;
 
 export const APP = 'golden-architecture';
 
 export const labelsOf = (d: DeploymentSpec) => ({ 'app.kubernetes.io/name': APP, 'app.kubernetes.io/component': d.component });
-export const meta = (name: string, extra: Record<string, YamlValue> = {}) => ({ name, namespace: K8S_NAMESPACE, ...extra });
+export const meta = (name: string, labels?: Record<string, string>): ObjectMeta => ({ name, namespace: K8S_NAMESPACE, ...(labels === undefined ? {} : { labels }) });
 
-function probe(path: string, port: string, periodSeconds: number): Record<string, YamlValue> {
+function probe(path: string, port: string, periodSeconds: number): IProbe {
   return { httpGet: { path, port }, periodSeconds, timeoutSeconds: 3, failureThreshold: 3 };
 }
 
-export function deployment(d: DeploymentSpec, imageTag: string): YamlValue {
+export function deployment(d: DeploymentSpec, imageTag: string): IDeployment {
   const labels = labelsOf(d);
-  const env: YamlValue[] = [
+  const env = [
     ...Object.entries(d.env).map(([name, value]) => ({ name, value })),
     ...SECRET_ENV.map(({ key, optional }) => ({
       name: key,
@@ -24,7 +35,7 @@ export function deployment(d: DeploymentSpec, imageTag: string): YamlValue {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(d.name, { labels }),
+    metadata: meta(d.name, labels),
     spec: {
       // The autoscaler owns the count from here on; this is the count it starts from.
       replicas: d.scaling.minReplicas,
@@ -58,21 +69,21 @@ export function deployment(d: DeploymentSpec, imageTag: string): YamlValue {
   };
 }
 
-export function service(d: DeploymentSpec): YamlValue {
+export function service(d: DeploymentSpec): IService {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: meta(d.name, { labels: labelsOf(d) }),
+    metadata: meta(d.name, labelsOf(d)),
     spec: { selector: labelsOf(d), ports: [{ name: d.port.name, port: d.port.number, targetPort: d.port.name, protocol: 'TCP' }] },
   };
 }
 
 /** Voluntary disruptions (node drains, upgrades) take one pod of a deployment at a time, never all of a queue's workers. */
-export function disruptionBudget(d: DeploymentSpec): YamlValue {
+export function disruptionBudget(d: DeploymentSpec): IPodDisruptionBudget {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
-    metadata: meta(d.name, { labels: labelsOf(d) }),
+    metadata: meta(d.name, labelsOf(d)),
     spec: { maxUnavailable: 1, selector: { matchLabels: labelsOf(d) } },
   };
 }
@@ -81,11 +92,11 @@ export function disruptionBudget(d: DeploymentSpec): YamlValue {
 export const SCRAPE_INTERVAL = '30s';
 
 /** prometheus-operator scrapes each deployment's Service on its one named port (`http` for the API, `metrics` for workers). */
-export function serviceMonitor(d: DeploymentSpec): YamlValue {
+export function serviceMonitor(d: DeploymentSpec): IServiceMonitor {
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'ServiceMonitor',
-    metadata: meta(d.name, { labels: labelsOf(d) }),
+    metadata: meta(d.name, labelsOf(d)),
     spec: {
       selector: { matchLabels: labelsOf(d) },
       endpoints: [{ port: d.port.name, path: d.metricsPath, interval: SCRAPE_INTERVAL }],
@@ -94,11 +105,11 @@ export function serviceMonitor(d: DeploymentSpec): YamlValue {
 }
 
 /** Nothing reaches a pod of the namespace unless a policy below lets it (the kubelet's probes are not filtered). */
-export function denyIngressPolicy(): YamlValue {
+export function denyIngressPolicy(): INetworkPolicy {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: meta('default-deny-ingress', { labels: { 'app.kubernetes.io/name': APP } }),
+    metadata: meta('default-deny-ingress', { 'app.kubernetes.io/name': APP }),
     spec: { podSelector: {}, policyTypes: ['Ingress'] },
   };
 }
@@ -109,13 +120,13 @@ export function denyIngressPolicy(): YamlValue {
  * so only Prometheus's namespace may reach it. Egress stays open: Postgres,
  * Redis, Temporal and the LLM endpoints are site addresses this file cannot know.
  */
-export function ingressPolicy(d: DeploymentSpec): YamlValue {
-  const port = [{ port: d.port.name, protocol: 'TCP' }];
+export function ingressPolicy(d: DeploymentSpec): INetworkPolicy {
+  const port = [{ port: d.port.name, protocol: 'TCP' as const }];
   const from = d.port.name === 'http' ? {} : { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': MONITORING_NAMESPACE } } }] };
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: meta(d.name, { labels: labelsOf(d) }),
+    metadata: meta(d.name, labelsOf(d)),
     spec: { podSelector: { matchLabels: labelsOf(d) }, policyTypes: ['Ingress'], ingress: [{ ...from, ports: port }] },
   };
 }

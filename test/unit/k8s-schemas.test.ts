@@ -19,6 +19,8 @@ import { manifestDocuments } from '../../scripts/k8s/manifests.js';
  * Every object in k8s/ checked offline against the Kubernetes, KEDA and
  * prometheus-operator schemas (the kubernetes-models packages), read back
  * from the generated YAML text; the overlays as `kubectl kustomize` renders them.
+ * These schemas accept fields they do not list; a misspelt field is caught
+ * earlier, by the generator's objects being typed with the same packages.
  */
 
 type K8sObject = { apiVersion: string; kind: string; metadata?: { name?: string }; [field: string]: unknown };
