@@ -55,7 +55,7 @@ function baseFiles(input: ManifestInput): Map<string, ManifestFile> {
   const config: IConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(CONFIG_MAP_NAME), data: { ...input.config } };
   files.set('config.yaml', {
     docs: [config],
-    note: `Site settings (edit TEMPORAL_ADDRESS); credentials go in the Secret "${SECRET_NAME}" (keys: ${SECRET_ENV.map((s) => s.key).join(', ')}).`,
+    note: `Site settings (edit TEMPORAL_ADDRESS; a changed TEMPORAL_NAMESPACE goes in hpa-configs.yaml's temporal triggers too); credentials go in the Secret "${SECRET_NAME}" (keys: ${SECRET_ENV.map((s) => s.key).join(', ')}).`,
   });
   const runtimeClass: IRuntimeClass = { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: GVISOR_RUNTIME_CLASS.name }, handler: GVISOR_RUNTIME_CLASS.handler };
   files.set('runtimeclass-gvisor.yaml', { docs: [runtimeClass] });
