@@ -28,6 +28,48 @@ export const SECRET_ENV: readonly { key: string; optional: boolean }[] = [
   { key: 'LLM_API_KEY', optional: true },
 ];
 
+/**
+ * Temporal's mTLS material, a `kubernetes.io/tls` Secret the operator creates
+ * (with the CA under ca.crt). The prod overlay mounts it into every pod and
+ * hands it to the autoscaler; dev talks plaintext to a local Temporal.
+ */
+export const TEMPORAL_TLS_SECRET = {
+  name: 'golden-temporal-tls',
+  keys: { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key' },
+  mountPath: '/var/run/secrets/golden/temporal-tls',
+} as const;
+
+/** The KEDA TriggerAuthentication carrying Temporal's API key (and, in prod, its mTLS files) to the backlog scaler. */
+export const TEMPORAL_TRIGGER_AUTH = 'golden-temporal';
+
+/** The namespace Prometheus runs in: the only source, besides the kubelet, that may reach a worker's metrics port. */
+export const MONITORING_NAMESPACE = 'monitoring';
+
+/** Where the autoscaler's Prometheus triggers query: prometheus-operator's service in MONITORING_NAMESPACE; a site patches it. */
+export const PROMETHEUS_ADDRESS = `http://prometheus-operated.${MONITORING_NAMESPACE}.svc.cluster.local:9090`;
+
+/** How often KEDA reads each trigger; under the HPA's 60 s scale-up window, so one window sees several readings. */
+export const KEDA_POLLING_INTERVAL_SECONDS = 15;
+
+export type OverlayName = 'dev' | 'prod';
+
+/** What the Kustomize overlays change on the base; everything else is the base as generated. */
+export interface Overlay {
+  name: OverlayName;
+  /** Why this overlay exists, for its kustomization's header. */
+  purpose: string;
+  logLevel: 'debug' | 'info';
+  /** Caps every deployment's starting and minimum replicas (a laptop cluster holds one of each). */
+  maxMinReplicas?: number;
+  /** Mounts TEMPORAL_TLS_SECRET and turns on TLS for the processes and the backlog scaler. */
+  temporalTls: boolean;
+}
+
+export const OVERLAYS: readonly Overlay[] = [
+  { name: 'dev', purpose: 'a small cluster: one pod of each deployment to start, debug logs, plaintext Temporal', logLevel: 'debug', maxMinReplicas: 1, temporalTls: false },
+  { name: 'prod', purpose: "the seed's replica table, info logs, Temporal over mTLS from the Secret " + TEMPORAL_TLS_SECRET.name, logLevel: 'info', temporalTls: true },
+];
+
 /** The gVisor RuntimeClass (handler `runsc`) the sandbox worker's pods run under. */
 export const GVISOR_RUNTIME_CLASS = { name: 'gvisor', handler: 'runsc' } as const;
 

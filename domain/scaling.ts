@@ -3,8 +3,9 @@ import type { TaskQueueName } from './task-queues.js';
 
 /**
  * The seed's SLO-based autoscaling (component 7) as data plus one pure rule.
- * The HorizontalPodAutoscalers in k8s/ are generated from these policies and
- * `golden scale` runs `recommendReplicas` on live backlogs, so both follow
+ * The KEDA ScaledObjects (and the API's HPA) in k8s/ are generated from these
+ * policies (domain/keda-triggers.ts), KEDA hands them to a HorizontalPodAutoscaler,
+ * and `golden scale` runs `recommendReplicas` on live backlogs, so both follow
  * the same numbers and the same arithmetic (Kubernetes' HPA algorithm).
  */
 

@@ -1,5 +1,5 @@
 import { ALERT_SEVERITIES, SEVERITY_RECEIVER } from '../../domain/alerts.js';
-import type { YamlValue } from './yaml.js';
+import type { YamlMapping } from './yaml.js';
 
 /**
  * Alertmanager routing: each severity to its receiver (domain/alerts.ts).
@@ -19,7 +19,7 @@ export const RECEIVER_PLACEHOLDERS = {
 
 const matcher = (label: string, value: string) => `${label}=${JSON.stringify(value)}`;
 
-export function alertmanagerConfig(): YamlValue {
+export function alertmanagerConfig(): YamlMapping {
   return {
     global: { resolve_timeout: '5m' },
     route: {

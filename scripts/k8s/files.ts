@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deploymentSpecs, type DeploymentSpec } from '../../domain/deployment.js';
+import { deploymentSpecs, PROMETHEUS_ADDRESS, TEMPORAL_TRIGGER_AUTH, type DeploymentSpec } from '../../domain/deployment.js';
+import type { TriggerSite } from '../../domain/keda-triggers.js';
 import { ConfigSchema } from '../../lib/config.js';
 import { projectRoot } from '../../lib/paths.js';
-import { manifestFiles } from './manifests.js';
+import { manifestFiles, type ManifestInput } from './manifests.js';
 
 /**
  * The files k8s/ should hold, and how the folder differs from them. Ports and
@@ -32,9 +33,23 @@ export function generatedDeployments(): DeploymentSpec[] {
   });
 }
 
-export function generatedFiles(): Map<string, string> {
+/** Where the autoscaler finds Temporal (the ConfigMap's address, read from the worker's env) and Prometheus. */
+export function triggerSite(): TriggerSite {
+  return {
+    temporalAddressEnv: 'TEMPORAL_ADDRESS' satisfies keyof ReturnType<typeof siteConfig>,
+    temporalNamespace: siteConfig().TEMPORAL_NAMESPACE!,
+    prometheusAddress: PROMETHEUS_ADDRESS,
+    temporalAuthentication: TEMPORAL_TRIGGER_AUTH,
+  };
+}
+
+export function generatedInput(): ManifestInput {
   const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
-  return manifestFiles({ deployments: generatedDeployments(), imageTag: pkg.version, config: siteConfig() });
+  return { deployments: generatedDeployments(), imageTag: pkg.version, config: siteConfig(), site: triggerSite() };
+}
+
+export function generatedFiles(): Map<string, string> {
+  return manifestFiles(generatedInput());
 }
 
 export const k8sDir = () => join(projectRoot(), 'k8s');

@@ -1,13 +1,16 @@
 import { ALERT_RULES, alertAnnotations, alertLabels } from '../../domain/alerts.js';
 import { RECORDING_RULES } from '../../domain/recording-rules.js';
-import type { YamlValue } from './yaml.js';
+import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import type { YamlMapping, YamlValue } from './yaml.js';
+
+type RuleGroup = NonNullable<IPrometheusRule['spec']['groups']>[number];
 
 /**
  * The recording and alerting rules as a Prometheus rule file's `groups`
  * (also the `spec` of the PrometheusRule object). Recording rules come first:
  * the alerts read the series they record.
  */
-export function ruleGroups(): YamlValue[] {
+export function ruleGroups(): RuleGroup[] {
   return [
     {
       name: RECORDING_RULES.name,
@@ -28,6 +31,6 @@ export function ruleGroups(): YamlValue[] {
   ];
 }
 
-export function ruleFile(): YamlValue {
-  return { groups: ruleGroups() };
+export function ruleFile(): YamlMapping {
+  return { groups: ruleGroups() as unknown as YamlValue[] };
 }

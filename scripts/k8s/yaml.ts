@@ -4,7 +4,8 @@
  * escapes are valid in YAML double-quoted scalars, so JSON.stringify quotes.
  */
 
-export type YamlValue = string | number | boolean | null | readonly YamlValue[] | { readonly [key: string]: YamlValue | undefined };
+export type YamlValue = string | number | boolean | null | readonly YamlValue[] | YamlMapping;
+export type YamlMapping = { readonly [key: string]: YamlValue | undefined };
 
 const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
 // YAML 1.1 readers (Kubernetes' included) take these as booleans or null when unquoted.

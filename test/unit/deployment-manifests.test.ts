@@ -3,12 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { deploymentSpecs } from '../../domain/deployment.js';
-import { METRICS } from '../../domain/metric-names.js';
-import { WORKER_SCALING } from '../../domain/scaling.js';
-import { TASK_QUEUES } from '../../domain/task-queues.js';
-import { differences, generatedFiles, k8sDir } from '../../scripts/k8s/files.js';
-import { manifestFiles, prometheusAdapterRules } from '../../scripts/k8s/manifests.js';
+import { deploymentSpecs, MONITORING_NAMESPACE } from '../../domain/deployment.js';
+import { differences, generatedFiles, k8sDir, triggerSite } from '../../scripts/k8s/files.js';
+import { manifestFiles } from '../../scripts/k8s/manifests.js';
 import { toYaml, toYamlDocuments } from '../../scripts/k8s/yaml.js';
 
 describe('YAML emitter', () => {
@@ -56,7 +53,7 @@ describe('YAML emitter', () => {
 
 describe('generated manifests', () => {
   const specs = deploymentSpecs({ apiPort: 8080, workerMetricsPort: 9464, workerShutdownGraceSeconds: 30 });
-  const files = manifestFiles({ deployments: specs, imageTag: '1.2.3', config: { TEMPORAL_ADDRESS: 't:7233' } });
+  const files = manifestFiles({ deployments: specs, imageTag: '1.2.3', config: { TEMPORAL_ADDRESS: 't:7233', LOG_LEVEL: 'info' }, site: triggerSite() });
 
   it('k8s/ is what the generator writes (npm run k8s:generate)', () => {
     assert.deepEqual(differences(k8sDir(), generatedFiles()), []);
@@ -80,79 +77,56 @@ describe('generated manifests', () => {
     }
   });
 
-  it("include the seed's k8s/hpa-configs.yaml with one autoscaler per deployment", () => {
-    const hpas = files.get('hpa-configs.yaml')!;
-    assert.equal(hpas.match(/^kind: HorizontalPodAutoscaler$/gm)?.length, specs.length);
-    for (const queue of TASK_QUEUES) {
-      const policy = WORKER_SCALING[queue];
-      const block = hpas.split('---\n').find((d) => d.includes(`  name: worker-${queue}\n`))!;
-      assert.match(block, new RegExp(`minReplicas: ${policy.minReplicas}\\n  maxReplicas: ${policy.maxReplicas}\\n`));
-      assert.match(block, new RegExp(`name: ${METRICS.taskQueueBacklog}\\n        selector:\\n          matchLabels:\\n            taskqueue: ${queue}\\n`));
-      const backlog = policy.signals.find((s) => s.kind === 'backlog')!;
-      assert.match(block, new RegExp(`averageValue: "${backlog.perReplica}"`));
-    }
-  });
-
-  it("carry every number of each deployment's scaling policy into its autoscaler", () => {
-    const blocks = files.get('hpa-configs.yaml')!.split('---\n');
-    for (const d of specs) {
-      const block = blocks.find((b) => b.includes(`  name: ${d.name}\n  namespace:`))!;
-      const p = d.scaling;
-      for (const signal of p.signals) {
-        const target =
-          signal.kind === 'cpu'
-            ? `averageUtilization: ${signal.utilizationPercent}`
-            : signal.kind === 'value'
-              ? `name: ${signal.metric}\n      target:\n        type: Value\n        value: "${signal.target}"`
-              : signal.kind === 'average'
-                ? `name: ${signal.metric}\n      target:\n        type: AverageValue\n        averageValue: "${signal.perReplica}"`
-                : `type: AverageValue\n        averageValue: "${signal.perReplica}"`;
-        assert.ok(block.includes(target), `${d.name}: ${target}`);
-      }
-      assert.equal(block.match(/^ {2}- type: /gm)?.length, p.signals.length, `${d.name}: one metric per signal`);
-      const up = `scaleUp:\n      stabilizationWindowSeconds: ${p.scaleUp.cooldownSeconds}\n      selectPolicy: Max\n      policies:\n      - type: Pods\n        value: ${p.scaleUp.maxPods}\n        periodSeconds: ${p.scaleUp.periodSeconds}\n      - type: Percent\n        value: ${p.scaleUp.maxPercent}\n`;
-      const down = `scaleDown:\n      stabilizationWindowSeconds: ${p.scaleDown.cooldownSeconds}\n      policies:\n      - type: Pods\n        value: ${p.scaleDown.maxPods}\n        periodSeconds: ${p.scaleDown.periodSeconds}\n`;
-      assert.ok(block.includes(up), `${d.name} scale-up behaviour`);
-      assert.ok(block.includes(down), `${d.name} scale-down behaviour`);
-      assert.match(files.get(`${d.name}.yaml`)!, new RegExp(`\n {2}replicas: ${p.minReplicas}\n`), `${d.name} starts at its minimum`);
-    }
-  });
-
   it('give each deployment its image, probes, and secrets by reference only', () => {
     for (const d of specs) {
-      const text = files.get(`${d.name}.yaml`)!;
+      const text = files.get(`base/${d.name}.yaml`)!;
       assert.match(text, /image: "golden-architecture:1.2.3"/);
       assert.match(text, new RegExp(`livenessProbe:\\n          httpGet:\\n            path: ${d.livenessPath}\\n            port: ${d.port.name}`));
       assert.match(text, new RegExp(`readinessProbe:\\n          httpGet:\\n            path: ${d.readinessPath}`));
       assert.match(text, /secretKeyRef:\n {14}name: golden-secrets\n {14}key: DATABASE_URL/);
       assert.equal(text.includes('runtimeClassName: gvisor'), d.component === 'sandbox', d.name);
     }
-    assert.match(files.get('runtimeclass-gvisor.yaml')!, /kind: RuntimeClass\nmetadata:\n {2}name: gvisor\nhandler: runsc\n/);
+    assert.match(files.get('base/runtimeclass-gvisor.yaml')!, /kind: RuntimeClass\nmetadata:\n {2}name: gvisor\nhandler: runsc\n/);
   });
 
-  it('limit voluntary disruptions to one pod per deployment, and let prometheus-operator scrape each port', () => {
+  it('limit voluntary disruptions to one pod per deployment, and let prometheus-operator scrape each one', () => {
+    const monitors = files.get('base/servicemonitors.yaml')!.split('---\n');
     for (const d of specs) {
-      const text = files.get(`${d.name}.yaml`)!;
+      const text = files.get(`base/${d.name}.yaml`)!;
       assert.match(text, new RegExp(`kind: PodDisruptionBudget\\nmetadata:\\n {2}name: ${d.name}\\n[^]*maxUnavailable: 1\\n`));
+      const monitor = monitors.find((m) => m.includes(`kind: ServiceMonitor\nmetadata:\n  name: ${d.name}\n`));
+      assert.ok(monitor, `${d.name} has a ServiceMonitor`);
+      assert.match(monitor, new RegExp(`- port: ${d.port.name}\\n {4}path: ${d.metricsPath}\\n`));
+      assert.match(monitor, new RegExp(`app.kubernetes.io/component: ${d.component}\\n`));
     }
-    const monitor = files.get('servicemonitor.yaml')!;
-    assert.match(monitor, /kind: ServiceMonitor/);
-    for (const port of ['http', 'metrics']) assert.match(monitor, new RegExp(`- port: ${port}\\n {4}path: /metrics\\n`));
-    for (const path of ['servicemonitor.yaml', 'hpa-configs.yaml', 'prometheus-rules.yaml', ...specs.map((d) => `${d.name}.yaml`)]) {
-      assert.match(files.get('kustomization.yaml')!, new RegExp(`- ${path.replace('.', '\\.')}\\n`), `kustomization lists ${path}`);
+    assert.equal(monitors.length, specs.length);
+  });
+
+  it('deny ingress by default, open the API port, and let only the monitoring namespace reach a worker', () => {
+    const policies = files.get('base/networkpolicies.yaml')!.split('---\n');
+    assert.match(policies[0]!, /name: default-deny-ingress\n[^]*podSelector: \{\}\n {2}policyTypes:\n {2}- Ingress\n/);
+    for (const d of specs) {
+      const policy = policies.find((p) => p.includes(`kind: NetworkPolicy\nmetadata:\n  name: ${d.name}\n`));
+      assert.ok(policy, `${d.name} has a NetworkPolicy`);
+      assert.match(policy, new RegExp(`ports:\\n {4}- port: ${d.port.name}\\n`));
+      assert.equal(policy.includes(`kubernetes.io/metadata.name: ${MONITORING_NAMESPACE}`), d.queue !== undefined, d.name);
     }
   });
 
-  it('serve every external metric an autoscaler names through prometheus-adapter', () => {
-    const adapter = toYaml(prometheusAdapterRules(specs));
-    const hpas = files.get('hpa-configs.yaml')!;
-    const named = [...hpas.matchAll(/^ {6}metric:\n {8}name: (\S+)$/gm)].map((m) => m[1]!);
-    assert.ok(named.length >= TASK_QUEUES.length);
-    for (const name of new Set(named)) assert.match(adapter, new RegExp(`seriesQuery: ${name}\\n`));
+  it('list every base file in the base kustomization, and build each overlay on the base', () => {
+    const base = [...files.keys()].filter((p) => p.startsWith('base/') && p !== 'base/kustomization.yaml');
+    assert.ok(base.includes('base/hpa-configs.yaml') && base.includes('base/servicemonitors.yaml') && base.includes('base/prometheus-rules.yaml'));
+    for (const path of base) assert.match(files.get('base/kustomization.yaml')!, new RegExp(`- ${path.slice('base/'.length).replace('.', '\\.')}\\n`), `lists ${path}`);
+    for (const overlay of ['dev', 'prod']) assert.match(files.get(`overlays/${overlay}/kustomization.yaml`)!, /resources:\n- "\.\.\/\.\.\/base"\n/);
+  });
+
+  it("keep the seed's k8s/hpa-configs.yaml: the base's autoscalers, applicable on their own", () => {
+    const body = (text: string) => text.replace(/^(#.*\n)+/, '');
+    assert.equal(body(files.get('hpa-configs.yaml')!), body(files.get('base/hpa-configs.yaml')!));
   });
 
   it('ship the rules as a PrometheusRule and as a plain rule file, the same groups in both', () => {
-    const crd = files.get('prometheus-rules.yaml')!;
+    const crd = files.get('base/prometheus-rules.yaml')!;
     const plain = files.get('prometheus/golden.rules.yml')!;
     assert.match(crd, /kind: PrometheusRule/);
     const groupsOf = (text: string, indent: string) => text.slice(text.indexOf(`${indent}groups:`)).split('\n').slice(1).map((l) => l.slice(indent.length)).join('\n');
