@@ -10,8 +10,8 @@ export interface Readiness {
 /**
  * A tiny HTTP server for processes without an API (workers): `/metrics` for
  * Prometheus, `/healthz` for liveness (the process answers and nothing in it
- * has failed) and `/readyz` for readiness (it can do its work now). It starts
- * before the process is ready, so a starting pod is alive but not yet ready.
+ * has failed) and `/readyz` for readiness (it can do its work now: a draining
+ * or cut-off worker is alive but not ready).
  */
 export async function startMetricsServer(opts: {
   host: string;

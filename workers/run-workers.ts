@@ -1,4 +1,4 @@
-import { makeTelemetryFilterString, MetricsBuffer, Runtime, type Worker } from '@temporalio/worker';
+import { makeTelemetryFilterString, MetricsBuffer, Runtime } from '@temporalio/worker';
 import type { TaskQueueName } from '../domain/task-queues.js';
 import { loadConfig } from '../lib/config.js';
 import { registerBudgetGauges } from '../lib/budget/gauges.js';
@@ -52,25 +52,8 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
   registerPipelineGauges(metrics.registry, deps.db);
   registerBreakerGauge(metrics.registry, deps.breakers);
 
-  // Serving from the start: a starting process is alive (/healthz) but not ready (/readyz) until its workers poll.
-  let workers: Worker[] = [];
   const connection = await connectWorker(config);
-  const server = await startMetricsServer({
-    host: config.WORKER_METRICS_HOST,
-    port: config.WORKER_METRICS_PORT,
-    registry: metrics.registry,
-    beforeScrape: sdkMetrics.drain,
-    healthy: () => !workers.some((w) => w.getState() === 'FAILED'),
-    ready: () =>
-      workerReadiness(
-        () => ({ running: workers.length > 0 && workers.every((w) => w.getState() === 'RUNNING'), state: workers.map((w) => w.getState()).join(',') || 'starting' }),
-        [
-          { name: 'postgres', check: () => deps.db.query('SELECT 1') },
-          { name: 'redis', check: () => deps.redis.ping() },
-          { name: 'temporal', check: () => connection.workflowService.getSystemInfo({}) },
-        ],
-      ),
-  });
+  let closeServer = () => {};
   try {
     const breakerControl = await startProcessBreakerControl(config, deps.breakers, service, logger);
     try {
@@ -92,7 +75,7 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
         logger.info({ schedules }, 'schedules ensured');
       }
       const traced = tracing ? workerTracing(tracing) : undefined;
-      workers = await Promise.all(
+      const workers = await Promise.all(
         queues.map((queue) =>
           createQueueWorker({
             connection,
@@ -106,6 +89,24 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
           }),
         ),
       );
+      // Served once the workers exist: the local stack takes the first 200 on /healthz as "started".
+      const server = await startMetricsServer({
+        host: config.WORKER_METRICS_HOST,
+        port: config.WORKER_METRICS_PORT,
+        registry: metrics.registry,
+        beforeScrape: sdkMetrics.drain,
+        healthy: () => !workers.some((w) => w.getState() === 'FAILED'),
+        ready: () =>
+          workerReadiness(
+            () => ({ running: workers.every((w) => w.getState() === 'RUNNING'), state: workers.map((w) => w.getState()).join(',') }),
+            [
+              { name: 'postgres', check: () => deps.db.query('SELECT 1') },
+              { name: 'redis', check: () => deps.redis.ping() },
+              { name: 'temporal', check: () => connection.workflowService.getSystemInfo({}) },
+            ],
+          ),
+      });
+      closeServer = () => server.close();
       logger.info({ queues, namespace: config.TEMPORAL_NAMESPACE, metricsPort: config.WORKER_METRICS_PORT, tracing: config.OTEL_TRACES_EXPORTER }, 'workers started');
       await Promise.all(workers.map((w) => w.run()));
       logger.info('workers drained and stopped');
@@ -113,7 +114,7 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
       await breakerControl.stop();
     }
   } finally {
-    server.close();
+    closeServer();
     sdkMetrics.stop();
     await connection.close();
     await deps.close();
