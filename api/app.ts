@@ -5,6 +5,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Permission } from '../domain/roles.js';
 import { createTokenVerifier } from '../lib/tokens.js';
+import type { Tracing } from '../lib/tracing.js';
+import { traceRequests } from '../lib/tracing-http.js';
 import { registerAuth } from './auth.js';
 import type { ApiDeps } from './context.js';
 import { registerErrorHandler, sendProblem } from './error-handler.js';
@@ -105,7 +107,7 @@ function trustProxySetting(value: string): FastifyServerOptions['trustProxy'] {
  * into it. Refuses to build with a weak JWT secret (outside API_DEV_MODE), a
  * broken JWKS file, or a route that declares neither a permission nor `public`.
  */
-export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+export async function buildApp(deps: ApiDeps & { tracing?: Tracing }): Promise<FastifyInstance> {
   const verifier = await createTokenVerifier(deps.config, deps.logger);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -126,6 +128,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // First hook of all: everything a request does, its own refusals included, happens inside its span.
+  if (deps.tracing) traceRequests(app, deps.tracing.tracer);
   registerErrorHandler(app);
 
   declareRouteTable(app);

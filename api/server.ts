@@ -10,11 +10,13 @@ import { runMain } from '../lib/main.js';
 import { createMetrics } from '../lib/metrics.js';
 import { createRedis } from '../lib/redis.js';
 import { connectClient } from '../lib/temporal-connection.js';
+import { startTracing } from '../lib/tracing.js';
 import { buildApp } from './app.js';
 
 runMain(async () => {
   const config = loadConfig();
   const logger = createLogger('api', config.LOG_LEVEL);
+  const tracing = await startTracing(config, 'api');
   const breakers = new BreakerRegistry();
   const db = createDb(config, (err) => logger.warn({ err }, 'postgres connection error'), breakers);
   const redis = createRedis(config, (err) => logger.warn({ err }, 'redis connection error'), breakers);
@@ -24,8 +26,8 @@ runMain(async () => {
   registerBudgetGauges(metrics.registry, db);
   const budget = new BudgetController({ db, redis, config, metrics });
   const invalidator = startBudgetCacheInvalidator(config, (tenant) => budget.dropCachedStatus(tenant), logger);
-  const temporal = await connectClient(config);
-  const app = await buildApp({ config, db, temporal, metrics, logger, budget, redis });
+  const temporal = await connectClient(config, { tracer: tracing?.tracer });
+  const app = await buildApp({ config, db, temporal, metrics, logger, budget, redis, tracing });
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
 
   let stopping = false;
@@ -39,6 +41,7 @@ runMain(async () => {
     await temporal.connection.close();
     redis.disconnect();
     await db.end();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -83,6 +83,10 @@ export const ConfigSchema = z.object({
   API_URL: z.url({ message: 'must be a URL' }).default('http://127.0.0.1:8080'),
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
   WORKER_METRICS_PORT: port.default(9464),
+  /** Traces of API requests, workflows and activities: `none` (off, the default; nothing is installed), `console` (spans on stdout) or `otlp` (OTLP/HTTP). */
+  OTEL_TRACES_EXPORTER: z.enum(['none', 'console', 'otlp'], { message: 'must be none, console or otlp' }).default('none'),
+  /** The collector's OTLP/HTTP traces endpoint, used when OTEL_TRACES_EXPORTER=otlp. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ message: 'must be a URL' }).default('http://127.0.0.1:4318/v1/traces'),
   /** How long a stopping worker lets in-flight activities finish before cancelling them; keep below the pod's grace period. */
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(0).max(3600).default(30),
 

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { Tracer } from '@opentelemetry/api';
 import { Connection, Client } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client/index.js';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { payloadDataConverter } from './payload-codec.js';
@@ -34,10 +36,19 @@ function connectionOptions(config: TemporalConfig) {
   return { address: config.TEMPORAL_ADDRESS, tls, apiKey: config.TEMPORAL_API_KEY };
 }
 
-/** A client whose payloads are encrypted on the way to Temporal and decrypted on the way back. */
-export async function connectClient(config: ClientConfig): Promise<Client> {
+/**
+ * A client whose payloads are encrypted on the way to Temporal and decrypted on
+ * the way back. With a tracer, each start, signal, update and query is a span
+ * whose context travels to the workflow in its headers.
+ */
+export async function connectClient(config: ClientConfig, opts: { tracer?: Tracer } = {}): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(config));
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config.PAYLOAD_ENCRYPTION_KEYS) });
+  return new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: payloadDataConverter(config.PAYLOAD_ENCRYPTION_KEYS),
+    interceptors: opts.tracer ? { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: opts.tracer })] } : undefined,
+  });
 }
 
 export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {

@@ -8,7 +8,7 @@ import { createDocker } from '../lib/docker.js';
 import { createLlmProvider } from '../lib/llm/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
-import { createRedis } from '../lib/redis.js';
+import { createRedis, type Redis } from '../lib/redis.js';
 import { parseRateLimit } from '../domain/sandbox-rate-limit.js';
 import { createSandboxExecutor } from '../lib/sandbox/from-config.js';
 import { SandboxRateLimiter } from '../lib/sandbox/rate-limiter.js';
@@ -19,7 +19,7 @@ export function createActivityDeps(
   config: Config,
   metrics: Metrics,
   logger: Pick<Logger, 'warn' | 'error'>,
-): ActivityDeps & { breakers: BreakerRegistry; close(): Promise<void> } {
+): ActivityDeps & { breakers: BreakerRegistry; redis: Redis; close(): Promise<void> } {
   const breakers = new BreakerRegistry();
   const db = createDb(config, (err) => logger.warn({ err }, 'postgres connection error'), breakers);
   const redis = createRedis(config, (err) => logger.warn({ err }, 'redis connection error'), breakers);
@@ -52,6 +52,7 @@ export function createActivityDeps(
     budget,
     logger,
     breakers,
+    redis,
     llm: createLlmProvider(config, breakers),
     llmPolicy: { correctiveRetries: config.LLM_CORRECTIVE_RETRIES, prices: config.LLM_PRICES },
     governance: {
