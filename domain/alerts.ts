@@ -1,6 +1,6 @@
 import { BREAKER_STATE_GAUGE, DEPENDENCY_BREAKERS } from './circuit-breaker.js';
 import { METRICS } from './metric-names.js';
-import { series, type RuleGroup } from './recording-rules.js';
+import { SDK_TASK_QUEUE_LABEL, series, type RuleGroup } from './recording-rules.js';
 
 /**
  * The seed's alerts ("Alert Priorities" and component 7's SLO alerts) as
@@ -24,6 +24,10 @@ export const ALERT_THRESHOLDS = {
   escalationResolutionP90Seconds: 600,
   sandboxTimeoutRatio: 0.05,
   httpErrorRatio: 0.01,
+  /** Workflow tasks are short; waiting seconds for a worker means the queue's pollers are starved. */
+  workflowTaskScheduleToStartP95Seconds: 5,
+  /** Activity tasks may queue while the autoscaler catches up; a minute at p95 means it is not keeping up. */
+  activityScheduleToStartP95Seconds: 60,
 } as const;
 
 /**
@@ -190,6 +194,24 @@ export const ALERT_RULES: RuleGroup<AlertRule> = {
       summary: 'Task completion rate {{ $value | humanizePercentage }} is below 95%',
       description: 'Failed tasks eat the error budget of the completion SLO.',
       runbook: 'As for TaskCompletionRateCritical, before it pages.',
+    },
+    {
+      alert: 'WorkflowTaskScheduleToStartHigh',
+      expr: `max by (${SDK_TASK_QUEUE_LABEL}) (${series(METRICS.workflowTaskScheduleToStartP95)}) > ${T.workflowTaskScheduleToStartP95Seconds}`,
+      for: '5m',
+      severity: 'warning',
+      summary: 'Workflow tasks on {{ $labels.task_queue }} wait {{ $value | humanizeDuration }} (p95) for a worker',
+      description: 'The queue has too few workflow pollers, or its workers are overloaded or stuck: every workflow on it advances late.',
+      runbook: 'golden scale shows the queue\'s backlog and workers; check the workers\' /readyz and CPU, then the deployment\'s replicas.',
+    },
+    {
+      alert: 'ActivityScheduleToStartHigh',
+      expr: `max by (${SDK_TASK_QUEUE_LABEL}) (${series(METRICS.activityScheduleToStartP95)}) > ${T.activityScheduleToStartP95Seconds}`,
+      for: '10m',
+      severity: 'warning',
+      summary: 'Activities on {{ $labels.task_queue }} wait {{ $value | humanizeDuration }} (p95) for a worker',
+      description: 'The autoscaler is not keeping up with the queue\'s backlog, or it is at its maximum replicas.',
+      runbook: 'golden scale shows the queue\'s backlog and the replicas it wants; raise the maximum replicas if it is pinned there.',
     },
     // Info: dashboard only.
     {

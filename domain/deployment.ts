@@ -87,7 +87,7 @@ export interface DeploymentSpec {
   queue?: TaskQueueName;
   /** The compiled entry point, relative to the image's working directory. */
   script: string;
-  /** The one port: the API's HTTP port, or a worker's /metrics and /healthz port. */
+  /** The one port: the API's HTTP port, or a worker's /metrics, /healthz and /readyz port. */
   port: { name: 'http' | 'metrics'; number: number };
   livenessPath: string;
   readinessPath: string;
@@ -147,8 +147,9 @@ export function deploymentSpecs(settings: DeploymentSettings): DeploymentSpec[] 
       script: `dist/workers/${queue}.js`,
       port: { name: 'metrics', number: settings.workerMetricsPort },
       livenessPath: '/healthz',
-      // A worker's /healthz is 200 only while every one of its workers is RUNNING, which is what readiness means for a poller.
-      readinessPath: '/healthz',
+      // /readyz: 200 only while every Temporal worker of the process runs and Postgres, Redis and Temporal answer (2 s each,
+      // under the probe's 3 s time-out); /healthz is liveness only, so a draining worker is not restarted.
+      readinessPath: '/readyz',
       metricsPath: '/metrics',
       env: {
         WORKER_METRICS_HOST: '0.0.0.0',

@@ -46,8 +46,13 @@ export const METRICS = {
   taskQueueBacklog: 'task_queue_backlog',
   hpaCurrentReplicas: 'hpa_current_replicas',
   hpaDesiredReplicas: 'hpa_desired_replicas',
+  workflowTaskScheduleToStartP95: 'workflow_task_schedule_to_start_p95',
+  activityScheduleToStartP95: 'activity_schedule_to_start_p95',
   // Exported by other programs: Temporal Server's matching service and kube-state-metrics.
   temporalApproximateBacklog: 'approximate_backlog_count',
+  // The Temporal SDK's own histograms (seconds), which every worker serves on its /metrics (workers/sdk-metrics.ts).
+  temporalWorkflowTaskScheduleToStart: 'temporal_workflow_task_schedule_to_start_latency',
+  temporalActivityScheduleToStart: 'temporal_activity_schedule_to_start_latency',
   kubeHpaCurrentReplicas: 'kube_horizontalpodautoscaler_status_current_replicas',
   kubeHpaDesiredReplicas: 'kube_horizontalpodautoscaler_status_desired_replicas',
 } as const;

@@ -73,6 +73,9 @@ export const TASK_FINISHED_STATUS_LABEL = 'status';
 /** The label Temporal Server puts a task queue's name under on its matching metrics. */
 export const TEMPORAL_TASK_QUEUE_LABEL = 'taskqueue';
 
+/** The label the Temporal SDK puts a task queue's name under on the metrics workers serve. */
+export const SDK_TASK_QUEUE_LABEL = 'task_queue';
+
 export interface RecordingRule {
   record: MetricName;
   expr: string;
@@ -134,6 +137,16 @@ export const RECORDING_RULES: RuleGroup<RecordingRule> = {
       // Workflow and activity tasks of a queue added up: one worker deployment polls both.
       expr: `sum by (${TEMPORAL_TASK_QUEUE_LABEL}) (${series(METRICS.temporalApproximateBacklog)})`,
       meaning: "tasks waiting in each Temporal task queue (Temporal Server's approximate backlog), the autoscaler's input",
+    },
+    {
+      record: METRICS.workflowTaskScheduleToStartP95,
+      expr: histogramQuantile(0.95, METRICS.temporalWorkflowTaskScheduleToStart, SLO_WINDOW, [SDK_TASK_QUEUE_LABEL]),
+      meaning: 'p95 of how long workflow tasks wait for a worker to pick them up, per task queue, in seconds (Temporal SDK)',
+    },
+    {
+      record: METRICS.activityScheduleToStartP95,
+      expr: histogramQuantile(0.95, METRICS.temporalActivityScheduleToStart, SLO_WINDOW, [SDK_TASK_QUEUE_LABEL]),
+      meaning: 'p95 of how long activity tasks wait for a worker to pick them up, per task queue, in seconds (Temporal SDK)',
     },
     {
       record: METRICS.hpaCurrentReplicas,

@@ -109,6 +109,10 @@ const CASES: AlertCase[] = [
   { alert: 'HttpErrorRateHigh', input: [[sel(METRICS.httpErrorRatio), '0.01x10']], at: '7m' },
   { alert: 'EscalationResolutionSlow', input: [[sel(METRICS.escalationResolutionP90), '700x15']], at: '12m', fires: { labels: {}, value: 700 } },
   { alert: 'EscalationResolutionSlow', input: [[sel(METRICS.escalationResolutionP90), '600x15']], at: '12m' },
+  { alert: 'WorkflowTaskScheduleToStartHigh', input: [[sel(METRICS.workflowTaskScheduleToStartP95, { task_queue: 'orchestrator' }), '8x10']], at: '7m', fires: { labels: { task_queue: 'orchestrator' }, value: 8 } },
+  { alert: 'WorkflowTaskScheduleToStartHigh', input: [[sel(METRICS.workflowTaskScheduleToStartP95, { task_queue: 'orchestrator' }), '5x10']], at: '7m' },
+  { alert: 'ActivityScheduleToStartHigh', input: [[sel(METRICS.activityScheduleToStartP95, { task_queue: 'sandbox' }), '90x15']], at: '12m', fires: { labels: { task_queue: 'sandbox' }, value: 90 } },
+  { alert: 'ActivityScheduleToStartHigh', input: [[sel(METRICS.activityScheduleToStartP95, { task_queue: 'sandbox' }), '60x15']], at: '12m' },
   {
     alert: 'WorkersScaled',
     input: [[sel(METRICS.hpaDesiredReplicas, { horizontalpodautoscaler: 'worker-sandbox', namespace: K8S_NAMESPACE }), '3x5 6x5']],
@@ -193,6 +197,26 @@ const RECORDING_CASES: { record: MetricName; input: [string, string][]; labels: 
     ],
     labels: { [TEMPORAL_TASK_QUEUE_LABEL]: 'sandbox' },
     value: 10,
+  },
+  {
+    record: METRICS.workflowTaskScheduleToStartP95,
+    input: [
+      [sel(METRICS.temporalWorkflowTaskScheduleToStart, { le: '1', task_queue: 'orchestrator', service: 'worker-orchestrator' }, '_bucket'), '0x10'],
+      [sel(METRICS.temporalWorkflowTaskScheduleToStart, { le: '21', task_queue: 'orchestrator', service: 'worker-orchestrator' }, '_bucket'), '0+10x10'],
+      [sel(METRICS.temporalWorkflowTaskScheduleToStart, { le: '+Inf', task_queue: 'orchestrator', service: 'worker-orchestrator' }, '_bucket'), '0+10x10'],
+    ],
+    labels: { task_queue: 'orchestrator' },
+    value: 20,
+  },
+  {
+    record: METRICS.activityScheduleToStartP95,
+    input: [
+      [sel(METRICS.temporalActivityScheduleToStart, { le: '10', task_queue: 'sandbox' }, '_bucket'), '0x10'],
+      [sel(METRICS.temporalActivityScheduleToStart, { le: '30', task_queue: 'sandbox' }, '_bucket'), '0+20x10'],
+      [sel(METRICS.temporalActivityScheduleToStart, { le: '+Inf', task_queue: 'sandbox' }, '_bucket'), '0+20x10'],
+    ],
+    labels: { task_queue: 'sandbox' },
+    value: 29,
   },
   {
     record: METRICS.hpaDesiredReplicas,

@@ -24,6 +24,8 @@ const SEED_ALERTS: Record<string, AlertSeverity> = {
   HttpErrorRateHigh: 'warning',
   EscalationResolutionSlow: 'warning',
   TaskCompletionRateLow: 'warning',
+  WorkflowTaskScheduleToStartHigh: 'warning',
+  ActivityScheduleToStartHigh: 'warning',
   WorkersScaled: 'info',
   CircuitBreakerHalfOpen: 'info',
   BudgetReservationsDenied: 'info',

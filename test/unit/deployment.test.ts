@@ -30,11 +30,11 @@ describe('deployments', () => {
     }
   });
 
-  it('probe /healthz for liveness; the API is ready only when /readyz says so', () => {
+  it('probe /healthz for liveness; the API and every worker are ready only when /readyz says so', () => {
     const api = specs.find((d) => d.component === 'api')!;
     assert.deepEqual([api.port, api.livenessPath, api.readinessPath, api.metricsPath], [{ name: 'http', number: 8080 }, '/healthz', '/readyz', '/metrics']);
     for (const w of specs.filter((d) => d.queue !== undefined)) {
-      assert.deepEqual([w.port, w.livenessPath, w.metricsPath], [{ name: 'metrics', number: 9464 }, '/healthz', '/metrics']);
+      assert.deepEqual([w.port, w.livenessPath, w.readinessPath, w.metricsPath], [{ name: 'metrics', number: 9464 }, '/healthz', '/readyz', '/metrics']);
       assert.equal(w.env.WORKER_METRICS_PORT, '9464');
       assert.equal(w.env.WORKER_METRICS_HOST, '0.0.0.0', 'reachable by the kubelet and Prometheus');
     }

@@ -36,7 +36,7 @@ describe('LLM endpoint behind its circuit breaker', () => {
     breakers = new BreakerRegistry(() => now);
   });
 
-  it('opens after five endpoint failures, then fails fast with the remaining open time as the retry delay', async () => {
+  it('opens after five endpoint failures, then fails fast with the remaining open time for the workflow to wait', async () => {
     const llm = provider();
     server.reply(...Array.from({ length: 5 }, () => openAiError(500, 'upstream broke')));
     for (let i = 0; i < 5; i += 1) await assert.rejects(llm.complete(request), LlmProviderError);
@@ -49,8 +49,8 @@ describe('LLM endpoint behind its circuit breaker', () => {
     const failure = asActivityFailure(open);
     assert.ok(failure instanceof ApplicationFailure);
     assert.equal(failure.type, 'CircuitOpenError');
-    assert.equal(failure.nonRetryable, false);
-    assert.equal(Number(failure.nextRetryDelay), 20_000);
+    assert.equal(failure.nonRetryable, true, 'a wait, not an attempt');
+    assert.deepEqual(failure.details, [{ on: `breaker ${open.breaker}`, retryAfterMs: 20_000 }]);
 
     // After the open period one trial goes through; its success closes the breaker.
     now += 20_000;
@@ -72,12 +72,12 @@ describe('LLM endpoint behind its circuit breaker', () => {
     assert.equal(breakers.all()[0]?.state, 'CLOSED');
   });
 
-  it('hands a rate limit’s retry-after to Temporal as the next retry delay', async () => {
+  it('hands a rate limit’s retry-after to the workflow as a wait, not an attempt', async () => {
     server.reply(openAiError(429, 'slow down', { 'retry-after': '7' }));
     const err = await provider().complete(request).catch((e: unknown) => e);
     const failure = asActivityFailure(err) as ApplicationFailure;
-    assert.equal(failure.type, 'LlmProviderError');
-    assert.equal(failure.nonRetryable, false);
-    assert.equal(Number(failure.nextRetryDelay), 7_000);
+    assert.equal(failure.type, 'LlmRateLimitedError');
+    assert.equal(failure.nonRetryable, true);
+    assert.deepEqual(failure.details, [{ on: 'provider openai', retryAfterMs: 7_000 }]);
   });
 });
