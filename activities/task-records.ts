@@ -2,13 +2,15 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { TaskStatus } from '../domain/task-status.js';
 import type { TaskResult, TaskWorkflowInput } from '../domain/schemas/task.js';
 import type { Db } from '../lib/db.js';
-import { ensureTask, getTaskRow, setTaskStatus } from '../lib/task-store.js';
+import type { Metrics } from '../lib/metrics.js';
+import { ensureTask, finishTaskRow, getTaskRow, setTaskStatus } from '../lib/task-store.js';
 
 export interface TaskRecordDeps {
   db: Db;
+  metrics: Pick<Metrics, 'tasksFinished'>;
 }
 
-export function createTaskRecordActivities({ db }: TaskRecordDeps) {
+export function createTaskRecordActivities({ db, metrics }: TaskRecordDeps) {
   return {
     /** Makes sure the task's row exists and marks it running; idempotent under retries. */
     async recordTaskStarted(args: { taskId: string; workflowId: string; input: TaskWorkflowInput }): Promise<void> {
@@ -29,7 +31,10 @@ export function createTaskRecordActivities({ db }: TaskRecordDeps) {
       result?: TaskResult;
       error?: string;
     }): Promise<void> {
-      await setTaskStatus(db, args.taskId, args.tenantId, args.status, { result: args.result, error: args.error });
+      // Counted once per task (the completion-rate SLO's source): a retry finds the status already written.
+      if (await finishTaskRow(db, args.taskId, args.tenantId, args.status, { result: args.result, error: args.error })) {
+        metrics.tasksFinished.inc({ status: args.status });
+      }
     },
   };
 }

@@ -46,6 +46,25 @@ export async function setTaskStatus(
   );
 }
 
+/**
+ * Writes a task's final status; true only for the call that changed it, so a
+ * retried activity (same status again) does not count the task twice.
+ */
+export async function finishTaskRow(
+  db: Db,
+  taskId: string,
+  tenantId: string,
+  status: TaskStatus,
+  outcome: { result?: TaskResult; error?: string } = {},
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE tasks SET status = $2, result = COALESCE($3::jsonb, result), error = $4, updated_at = now()
+     WHERE id = $1 AND tenant_id = $5 AND status IS DISTINCT FROM $2`,
+    [taskId, status, outcome.result ? JSON.stringify(outcome.result) : null, outcome.error ?? null, tenantId],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
 /** A tenant's tasks, newest first, optionally of one status. */
 export async function listTaskRows(db: Db, filter: { tenantId: string; status?: TaskStatus; ids?: readonly string[]; limit: number }): Promise<TaskRow[]> {
   const { rows } = await db.query<TaskRow>(

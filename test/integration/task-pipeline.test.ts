@@ -8,6 +8,7 @@ import { TaskWorkflow } from '../../workflows/index.js';
 import { redriveUpdate, discardUpdate, resolveEscalationUpdate, taskProgressQuery } from '../../workflows/messages.js';
 import { waitFor } from '../support/processes.js';
 import { requireServices, testConfig, uniqueId } from '../support/services.js';
+import { finishTaskRow } from '../../lib/task-store.js';
 import { createTestWorkers, type TestWorkers } from '../support/workers.js';
 
 const config: Config = testConfig({ TASK_MAX_FIX_ITERATIONS: '3', TASK_MAX_REVIEW_ROUNDS: '2', ESCALATION_DEADLINE_SECONDS: '120' });
@@ -67,12 +68,17 @@ describe('the task pipeline end to end (real Temporal, Postgres, Redis, sandbox;
     await client?.connection.close();
   });
 
+  const finishedCount = async (status: string) => (await workers.metrics.tasksFinished.get()).values.find((v) => v.labels.status === status)?.value ?? 0;
+
   it('happy path: tested in the sandbox, reviewed, approved with an explanation; every hold released', async () => {
     const tenantId = await tenantWithLimit(1_000_000);
+    const completedBefore = await finishedCount('completed');
     const { taskId, handle } = startTask('Write fizzbuzz(n).', tenantId);
     const result = await (await handle).result();
     assert.equal(result.status, 'completed');
     assert.equal(result.acceptedBy, 'peer_review');
+    assert.equal(await finishedCount('completed') - completedBefore, 1, 'tasks_finished_total counts the task once');
+    assert.equal(await finishTaskRow(workers.db, taskId, tenantId, 'completed'), false, 'a repeated finish (a retried activity) is not counted again');
     assert.match(result.review!.explanation, /^approved: /);
     assert.deepEqual(await eventKinds(taskId), ['started', 'solution', 'tests_run', 'security_review', 'guards', 'peer_review', 'finished']);
     const { rows: tasks } = await workers.db.query('SELECT status FROM tasks WHERE id = $1', [taskId]);

@@ -3,7 +3,7 @@ import type { Activities } from '../../activities/index.js';
 import type { TaskQueueName } from '../../domain/task-queues.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
-import { createMetrics } from '../../lib/metrics.js';
+import { createMetrics, type Metrics } from '../../lib/metrics.js';
 import { createActivityDeps } from '../../workers/activity-deps.js';
 import { createQueueWorker } from '../../workers/create-worker.js';
 
@@ -21,6 +21,8 @@ export function quietRuntime(): void {
 
 export interface TestWorkers {
   db: Db;
+  /** The workers' own metrics, for tests that check what was counted. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -30,7 +32,8 @@ export interface TestWorkers {
  */
 export async function createTestWorkers(config: Config, queues: TaskQueueName[], activityOverrides?: Partial<Activities>): Promise<TestWorkers> {
   quietRuntime();
-  const deps = createActivityDeps(config, createMetrics('test-worker'), console);
+  const metrics = createMetrics('test-worker');
+  const deps = createActivityDeps(config, metrics, console);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const workers = await Promise.all(
     queues.map((queue) =>
@@ -40,6 +43,7 @@ export async function createTestWorkers(config: Config, queues: TaskQueueName[],
   const running = Promise.all(workers.map((w) => w.run()));
   return {
     db: deps.db,
+    metrics,
     async close() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
