@@ -7,7 +7,7 @@ import type { QueueSample, Sample } from './samples.js';
 
 const COLORS: Record<TaskQueueName, string> = { orchestrator: '#1f77b4', 'peer-hub': '#2ca02c', supervisor: '#9467bd', sandbox: '#d62728' };
 const WIDTH = 1100;
-const PANEL = { height: 230, top: 60, gap: 40, left: 70, right: 170 };
+const PANEL = { height: 230, top: 60, gap: 55, left: 70, right: 170 };
 const PANELS: { title: string; value: (q: QueueSample) => number | undefined; unit: string }[] = [
   { title: 'backlog (tasks waiting in the queue)', value: (q) => q.backlog, unit: '' },
   { title: 'worker processes', value: (q) => q.workers, unit: '' },

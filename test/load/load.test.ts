@@ -28,6 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { stackPaths } from '../../cli/stack/paths.js';
 import { pickFreePorts } from '../../cli/stack/ports.js';
+import { METRICS } from '../../domain/metric-names.js';
 import { WORKER_SCALING } from '../../domain/scaling.js';
 import { TASK_QUEUES } from '../../domain/task-queues.js';
 import { createDb, type Db } from '../../lib/db.js';
@@ -51,6 +52,8 @@ const prefix = config.TEMPORAL_TASK_QUEUE_PREFIX;
 const loadSeconds = plan.phases.reduce((sum, p) => sum + p.seconds, 0);
 const STARTUP_SECONDS = 150;
 const SCRAPE_SECONDS = 5;
+// The recording rule the critical completion-rate alert reads (domain/recording-rules.ts).
+const RECORDING_RULES_TASK_COMPLETION = METRICS.taskCompletionRate;
 // Every process this run starts carries it, scaled workers included (they inherit the scaler's environment).
 const runEnv = { GOLDEN_LOAD_RUN: runId, TEMPORAL_TASK_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' };
 const resultsDir = join(stackPaths().dataDir, 'test-results');
@@ -140,6 +143,8 @@ describe(`10x load test (${plan.scale})`, () => {
         else other.add(alertName(a));
       }
     };
+    // What shows that Prometheus really watched the run: the most worker targets it scraped at once.
+    let scrapedWorkers = 0;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
@@ -157,21 +162,28 @@ describe(`10x load test (${plan.scale})`, () => {
           samples.push({ t, phase: phaseAt(plan.phases, t)?.name ?? 'drain', sent, done: sent - inFlight, inFlight, queues });
         }
         await watchAlerts().catch((err: Error) => other.add(`alerts not read once: ${err.message}`));
+        scrapedWorkers = Math.max(scrapedWorkers, (await prometheus.scalar('count(up{job="workers"} == 1)').catch(() => undefined)) ?? 0);
         await sleep(1000);
       }
     })();
 
-    for (const arrival of arrivals(plan.phases)) {
-      const wait = arrival.at - elapsed();
-      if (wait > 0) await sleep(wait * 1000);
-      driver.submit(arrival.phase);
+    let drained: boolean;
+    try {
+      for (const arrival of arrivals(plan.phases)) {
+        const wait = arrival.at - elapsed();
+        if (wait > 0) await sleep(wait * 1000);
+        driver.submit(arrival.phase);
+      }
+      drained = await driver.drained(plan.drainSeconds * 1000);
+      // The last counters scraped before the last look at the alerts.
+      await sleep(2 * SCRAPE_SECONDS * 1000);
+    } finally {
+      sampling = false;
+      await sampler;
     }
-    const drained = await driver.drained(plan.drainSeconds * 1000);
-    // The last counters scraped before the last look at the alerts.
-    await sleep(2 * SCRAPE_SECONDS * 1000);
-    sampling = false;
-    await sampler;
     await watchAlerts();
+    const completionRate = await prometheus.scalar(RECORDING_RULES_TASK_COMPLETION);
+    const apiScraped = await prometheus.scalar('max_over_time(up{job="api"}[15m])');
 
     mkdirSync(resultsDir, { recursive: true });
     const pngPath = join(resultsDir, 'load-chart.png');
@@ -189,6 +201,7 @@ describe(`10x load test (${plan.scale})`, () => {
       otherAlerts: [...other],
       chartPath: chartError ? undefined : pngPath,
       chartError,
+      prometheus: `scraped the API${apiScraped === 1 ? '' : ' (never up)'} and up to ${scrapedWorkers} workers at once; ${RECORDING_RULES_TASK_COMPLETION} at the end ${completionRate === undefined ? 'had no value' : completionRate.toFixed(3)}`,
     });
     const resultsPath = join(resultsDir, 'load-results.txt');
     writeFileSync(resultsPath, `${table}\n\n${summary}\n`);
@@ -198,6 +211,10 @@ describe(`10x load test (${plan.scale})`, () => {
     assert.ok(drained, `${driver.inFlight()} tasks still unfinished ${plan.drainSeconds}s after the last arrival`);
     assert.equal(notCompleted.length, 0, `tasks not completed:\n${notCompleted.map((t) => `${t.workflowId ?? '(not created)'}: ${t.outcome} ${t.detail ?? ''}`).join('\n')}`);
     assert.deepEqual([...critical], [], 'critical alerts fired');
+    // Without these, "no critical alert" would say nothing: Prometheus saw the processes and the rules had data.
+    assert.equal(apiScraped, 1, 'Prometheus never scraped the API');
+    assert.ok(scrapedWorkers >= TASK_QUEUES.length, `Prometheus scraped at most ${scrapedWorkers} workers at once`);
+    assert.notEqual(completionRate, undefined, `the ${RECORDING_RULES_TASK_COMPLETION} recording rule had no value at the end`);
     assert.equal(chartError, undefined, `chart not written: ${chartError}`);
   });
 });

@@ -29,7 +29,7 @@ export function formatTable(samples: readonly Sample[], everySeconds: number): s
     });
     return `${s.t.toFixed(0).padStart(5)}  ${s.phase.padEnd(8)}  ${String(s.sent).padStart(4)}  ${String(s.done).padStart(4)}  ${String(s.inFlight).padStart(4)}  ${cells.join(' ')}`;
   });
-  return [head1, head2, ...lines].join('\n');
+  return [head1, head2, ...lines].map((l) => l.trimEnd()).join('\n');
 }
 
 export interface Recovery {
@@ -64,6 +64,8 @@ export interface Summary {
   otherAlerts: string[];
   chartPath?: string;
   chartError?: string;
+  /** What Prometheus scraped and evaluated, in a sentence. */
+  prometheus: string;
 }
 
 export function formatSummary(s: Summary): string {
@@ -78,6 +80,7 @@ export function formatSummary(s: Summary): string {
     `largest backlog: ${maxBacklog}`,
     `task p95 by phase of arrival: steady ${seconds(r.steadyP95)}, spike ${seconds(r.spikeP95)}, recovery ${seconds(r.recoveryP95)}`,
     `latency recovery: ${r.secondsToRecover === undefined ? `the ${LATENCY_WINDOW_SECONDS}s task p95 did not come back within ${RECOVERED_WITHIN}x of steady before the end` : `the ${LATENCY_WINDOW_SECONDS}s task p95 was back within ${RECOVERED_WITHIN}x of steady ${r.secondsToRecover.toFixed(0)}s after the spike ended`} (reported, not asserted)`,
+    `prometheus: ${s.prometheus}`,
     `critical alerts fired: ${s.criticalAlerts.length === 0 ? 'none' : s.criticalAlerts.join('; ')}`,
     `other alerts seen: ${s.otherAlerts.length === 0 ? 'none' : s.otherAlerts.join('; ')}`,
     `p95 sources: ${TASK_QUEUES.map((q) => `${q} = ${LATENCY_SOURCES[q].what}`).join('; ')}; each over the last ${LATENCY_WINDOW_SECONDS}s`,
