@@ -39,8 +39,8 @@ function plan(scale: LoadPlan['scale'], steadyPerMinute: number, seconds: [numbe
 
 export function loadPlan(env: NodeJS.ProcessEnv = process.env): LoadPlan {
   const scale = env.LOAD_SCALE ?? 'full';
-  if (scale === 'ci') return plan('ci', 4, [45, 30, 45], { drainSeconds: 120, scalerIntervalSeconds: 5, tableEverySeconds: 10, tenants: 4 });
-  if (scale === 'full') return plan('full', 6, [120, 90, 240], { drainSeconds: 240, scalerIntervalSeconds: 5, tableEverySeconds: 20, tenants: 8 });
+  if (scale === 'ci') return plan('ci', 3, [30, 20, 30], { drainSeconds: 120, scalerIntervalSeconds: 5, tableEverySeconds: 10, tenants: 4 });
+  if (scale === 'full') return plan('full', 3, [90, 60, 240], { drainSeconds: 240, scalerIntervalSeconds: 5, tableEverySeconds: 20, tenants: 8 });
   throw new Error(`LOAD_SCALE must be "ci" or "full" (or unset for full), got "${scale}"`);
 }
 
