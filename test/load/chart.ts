@@ -6,17 +6,22 @@ import type { Phase } from './load-plan.js';
 import type { QueueSample, Sample } from './samples.js';
 
 const COLORS: Record<TaskQueueName, string> = { orchestrator: '#1f77b4', 'peer-hub': '#2ca02c', supervisor: '#9467bd', sandbox: '#d62728' };
+// Dashes too, so queues at the same value (two at their minimum of 2 workers) stay apart.
+const DASHES: Record<TaskQueueName, string> = { orchestrator: 'none', 'peer-hub': '8 4', supervisor: '2 3', sandbox: '12 3 2 3' };
 const WIDTH = 1100;
 const PANEL = { height: 230, top: 60, gap: 55, left: 70, right: 170 };
-const PANELS: { title: string; value: (q: QueueSample) => number | undefined; unit: string }[] = [
-  { title: 'backlog (tasks waiting in the queue)', value: (q) => q.backlog, unit: '' },
-  { title: 'worker processes', value: (q) => q.workers, unit: '' },
-  { title: 'p95 end-to-end latency', value: (q) => q.p95, unit: 's' },
+const TICKS = 4;
+const PANELS: { title: string; value: (q: QueueSample) => number | undefined; unit: string; counts: boolean }[] = [
+  { title: 'backlog (tasks waiting in the queue)', value: (q) => q.backlog, unit: '', counts: true },
+  { title: 'worker processes', value: (q) => q.workers, unit: '', counts: true },
+  { title: 'p95 end-to-end latency', value: (q) => q.p95, unit: 's', counts: false },
 ];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-function niceMax(max: number): number {
+/** The top of an axis: a round number, and for counts a multiple of the tick count so every tick is whole. */
+function niceMax(max: number, counts: boolean): number {
+  if (counts) return Math.max(TICKS, Math.ceil(max / TICKS) * TICKS);
   if (max <= 0) return 1;
   const step = 10 ** Math.floor(Math.log10(max));
   return Math.ceil(max / step) * step;
@@ -36,7 +41,7 @@ export function renderChart(samples: readonly Sample[], phases: readonly Phase[]
   PANELS.forEach((panel, i) => {
     const top = PANEL.top + i * (PANEL.height + PANEL.gap);
     const bottom = top + PANEL.height;
-    const max = niceMax(Math.max(0, ...samples.flatMap((s) => TASK_QUEUES.map((q) => panel.value(s.queues[q]) ?? 0))));
+    const max = niceMax(Math.max(0, ...samples.flatMap((s) => TASK_QUEUES.map((q) => panel.value(s.queues[q]) ?? 0))), panel.counts);
     const y = (v: number) => bottom - (v / max) * PANEL.height;
     let start = 0;
     for (const phase of phases) {
@@ -44,8 +49,8 @@ export function renderChart(samples: readonly Sample[], phases: readonly Phase[]
       start += phase.seconds;
     }
     out.push(`<text x="${PANEL.left}" y="${top - 8}" font-size="13">${esc(panel.title)}</text>`);
-    for (let k = 0; k <= 4; k += 1) {
-      const v = (max * k) / 4;
+    for (let k = 0; k <= TICKS; k += 1) {
+      const v = (max * k) / TICKS;
       out.push(`<line x1="${PANEL.left}" x2="${PANEL.left + plotWidth}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`);
       out.push(`<text x="${PANEL.left - 6}" y="${y(v) + 4}" text-anchor="end">${Number(v.toFixed(1))}${panel.unit}</text>`);
     }
@@ -63,12 +68,12 @@ export function renderChart(samples: readonly Sample[], phases: readonly Phase[]
         else segments[segments.length - 1]!.push(`${x(s.t).toFixed(1)},${y(v).toFixed(1)}`);
       }
       for (const seg of segments.filter((p) => p.length > 0)) {
-        out.push(`<polyline fill="none" stroke="${COLORS[q]}" stroke-width="2" points="${seg.join(' ')}"/>`);
+        out.push(`<polyline fill="none" stroke="${COLORS[q]}" stroke-dasharray="${DASHES[q]}" stroke-width="2" points="${seg.join(' ')}"/>`);
       }
     }
     TASK_QUEUES.forEach((q, k) => {
       const ly = top + 20 + k * 18;
-      out.push(`<line x1="${PANEL.left + plotWidth + 15}" x2="${PANEL.left + plotWidth + 35}" y1="${ly - 4}" y2="${ly - 4}" stroke="${COLORS[q]}" stroke-width="3"/>`);
+      out.push(`<line x1="${PANEL.left + plotWidth + 10}" x2="${PANEL.left + plotWidth + 35}" y1="${ly - 4}" y2="${ly - 4}" stroke="${COLORS[q]}" stroke-dasharray="${DASHES[q]}" stroke-width="2"/>`);
       out.push(`<text x="${PANEL.left + plotWidth + 40}" y="${ly}">${q}</text>`);
     });
   });
