@@ -36,8 +36,9 @@ export interface AutoscalerOptions {
  * The local autoscaler: every interval, each queue's backlog goes through
  * domain/scaling.ts's rule with this scaler's own replica count and the time
  * since its last scale-up and scale-down (the cooldowns), and worker
- * processes are started or stopped to match. Starting a queue from zero is
- * creating its deployment, not a scaling event, so it starts no cooldown.
+ * processes are started or stopped to match. Coming up to the minimum (a
+ * queue's first processes, or one replacing a process that died) is not a
+ * scaling event, so it starts no cooldown, as a Deployment's own pods do not.
  */
 export async function runAutoscaler(opts: AutoscalerOptions): Promise<void> {
   const now = opts.now ?? Date.now;
@@ -65,7 +66,7 @@ export async function runAutoscaler(opts: AutoscalerOptions): Promise<void> {
           secondsSinceScaleUp: since(lastUp, load.queue),
           secondsSinceScaleDown: since(lastDown, load.queue),
         });
-        if (rec.replicas > replicas && replicas > 0) lastUp.set(load.queue, now());
+        if (rec.replicas > replicas && replicas >= WORKER_SCALING[load.queue].minReplicas) lastUp.set(load.queue, now());
         if (rec.replicas < replicas) lastDown.set(load.queue, now());
         await opts.workers.scaleTo(load.queue, rec.replicas);
         steps.push({ queue: load.queue, taskQueue: load.taskQueue, backlog: load.backlog, pollers: load.workers, replicas, recommended: rec.replicas, wanted: rec.wanted, reason: rec.reason });
