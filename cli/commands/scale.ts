@@ -18,8 +18,8 @@ const USAGE = `usage: golden scale [--json]
 
 Reads each task queue's approximate backlog and live workers from Temporal
 (DescribeTaskQueue with stats) and prints the replicas domain/scaling.ts
-recommends for its worker deployment: the rule the generated
-HorizontalPodAutoscalers follow (k8s/hpa-configs.yaml), on the backlog signal.
+recommends for its worker deployment: the rule the HorizontalPodAutoscalers
+KEDA makes from k8s/hpa-configs.yaml follow, on the backlog signal.
 The other seed triggers (active tasks, p95 consensus time, unresolved
 escalations) are Prometheus series that only the in-cluster autoscalers read.
 
