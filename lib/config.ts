@@ -87,6 +87,8 @@ export const ConfigSchema = z.object({
   OTEL_TRACES_EXPORTER: z.enum(['none', 'console', 'otlp'], { message: 'must be none, console or otlp' }).default('none'),
   /** The collector's OTLP/HTTP traces endpoint, used when OTEL_TRACES_EXPORTER=otlp. */
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ message: 'must be a URL' }).default('http://127.0.0.1:4318/v1/traces'),
+  /** Activities a worker process runs at once, on each of its queues; unset: per queue from domain/worker-capacity.ts. */
+  WORKER_ACTIVITY_SLOTS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1000).optional(),
   /** How long a stopping worker lets in-flight activities finish before cancelling them; keep below the pod's grace period. */
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(0).max(3600).default(30),
 

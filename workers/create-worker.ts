@@ -3,6 +3,7 @@ import { createActivities, type ActivityDeps, type Activities } from '../activit
 import { payloadDataConverter, type PayloadKeys } from '../lib/payload-codec.js';
 import type { WorkerTracing } from '../lib/tracing-worker.js';
 import { taskQueueName, type TaskQueueName } from '../domain/task-queues.js';
+import { activitySlots } from '../domain/worker-capacity.js';
 import { instrumentActivities } from './instrument.js';
 import { QUEUE_LAYOUT } from './queue-layout.js';
 import { workflowSource } from './workflow-source.js';
@@ -13,6 +14,8 @@ export interface QueueWorkerOptions {
   queue: TaskQueueName;
   taskQueuePrefix: string;
   shutdownGraceSeconds?: number;
+  /** Activities run at once; by default the queue's ACTIVITY_SLOTS. */
+  activitySlots?: number;
   deps: ActivityDeps;
   /** Payload encryption keys: workers encrypt what they send to Temporal and decrypt what they get. */
   payloadKeys: PayloadKeys;
@@ -39,5 +42,6 @@ export async function createQueueWorker(opts: QueueWorkerOptions): Promise<Worke
     activities,
     dataConverter: payloadDataConverter(opts.payloadKeys),
     shutdownGraceTime: `${opts.shutdownGraceSeconds ?? 0}s`,
+    maxConcurrentActivityTaskExecutions: activitySlots(opts.queue, opts.activitySlots),
   });
 }

@@ -83,6 +83,7 @@ export async function runWorkers(queues: readonly TaskQueueName[], service: stri
             queue,
             taskQueuePrefix: config.TEMPORAL_TASK_QUEUE_PREFIX,
             shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
+            ...(config.WORKER_ACTIVITY_SLOTS === undefined ? {} : { activitySlots: config.WORKER_ACTIVITY_SLOTS }),
             deps,
             payloadKeys: config.PAYLOAD_ENCRYPTION_KEYS,
             tracing: traced,

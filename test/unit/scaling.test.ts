@@ -94,3 +94,13 @@ describe('recommendReplicas', () => {
     assert.throws(() => recommendReplicas({ ...sandbox, signals: [{ kind: 'backlog', perReplica: 0 }] }, { currentReplicas: 1 }), /needs a target above 0/);
   });
 });
+
+describe('activity slots per worker', () => {
+  it('bound every queue, sandbox runs tightest, and a process override wins', async () => {
+    const { ACTIVITY_SLOTS, activitySlots } = await import('../../domain/worker-capacity.js');
+    for (const [queue, slots] of Object.entries(ACTIVITY_SLOTS)) assert.ok(Number.isInteger(slots) && slots > 0, queue);
+    assert.equal(Math.min(...Object.values(ACTIVITY_SLOTS)), ACTIVITY_SLOTS.sandbox, 'each sandbox run is a container');
+    assert.equal(activitySlots('sandbox'), ACTIVITY_SLOTS.sandbox);
+    assert.equal(activitySlots('sandbox', 9), 9);
+  });
+});
