@@ -9,6 +9,13 @@ import type { Config } from '../../lib/config.js';
 
 /** Where `npm run build` puts the console (vite's outDir in console/vite.config.ts): dist/console. */
 export const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
+
+/**
+ * The page's content security policy: its own scripts, styles and images only. `default-src` does not
+ * cover `base-uri` and `form-action`, so they are named: an injected <base> or form could otherwise
+ * point the page's relative script URLs or a submitted token at another origin.
+ */
+export const CONSOLE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 export const CONSOLE_PATH = '/console/';
 
 const TYPES: Record<string, string> = {
@@ -88,8 +95,9 @@ export function registerConsole(app: FastifyInstance, config: Config): void {
     return reply
       .type(TYPES[extname(file)] ?? 'application/octet-stream')
       .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
-      .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
+      .header('content-security-policy', CONSOLE_CSP)
       .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
       .send(body);
   });
 }
