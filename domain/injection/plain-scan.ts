@@ -27,10 +27,6 @@ export interface PlainScan {
 
 // Shortest base64 run `findEncodedSegments` considers; a hex run (32+) is a base64-alphabet run too.
 const MIN_ENCODED_RUN = 24;
-// (run + RUN_BIAS) >> RUN_BIAS_SHIFT is 1 exactly when a run capped at
-// MIN_ENCODED_RUN has reached it: 24 + 8 = 32 sets bit 5, 23 + 8 = 31 does not.
-const RUN_BIAS_SHIFT = 5;
-const RUN_BIAS = (1 << RUN_BIAS_SHIFT) - MIN_ENCODED_RUN;
 
 const LETTER = '[A-Za-z]';
 const SEP = String.raw`[.\-_*]`;
@@ -50,8 +46,7 @@ const DOTTED_SPLIT = new RegExp(String.raw`${SEP}${GAP}${LETTER}${GAP}${SEP}${GA
 // bits above the matcher's character class (which fits in 8 bits).
 const WHITESPACE = 1 << 8; // JavaScript's \s
 const SPACE_OR_TAB = 1 << 9;
-const BASE64_SHIFT = 10;
-const BASE64 = 1 << BASE64_SHIFT;
+const BASE64 = 1 << 10;
 const CLASS_MASK = 0xff;
 
 function kindsOf(c: number): number {
@@ -103,7 +98,7 @@ export function scanPlainAscii(raw: string, matcher: LiteralMatcher): PlainScan 
   const n = text.length;
   let state = 0;
   let encodedRun = 0;
-  let encodedSeen = 0;
+  let longestEncodedRun = 0;
   // Whether the characters one and two back are whitespace (start of text counts as whitespace).
   let spaceBack1 = true;
   let spaceBack2 = true;
@@ -126,16 +121,13 @@ export function scanPlainAscii(raw: string, matcher: LiteralMatcher): PlainScan 
     }
     spaceBack2 = spaceBack1;
     spaceBack1 = false;
-    // Without branches (base64 and other characters alternate unpredictably in
-    // code): the run length, capped at MIN_ENCODED_RUN, and a bit that sticks
-    // once it reaches the cap.
-    encodedRun = Math.min(encodedRun + 1, MIN_ENCODED_RUN) * ((kind & BASE64) >> BASE64_SHIFT);
-    encodedSeen |= (encodedRun + RUN_BIAS) >> RUN_BIAS_SHIFT;
+    encodedRun = (kind & BASE64) !== 0 ? encodedRun + 1 : 0;
+    if (encodedRun > longestEncodedRun) longestEncodedRun = encodedRun;
     const step = next[state * width + (kind & CLASS_MASK)] as number;
     state = step >> 1;
     if ((step & 1) !== 0) {
       for (let e = endStart[state] as number, end = endStart[state + 1] as number; e < end; e++) found[endList[e] as number] = 1;
     }
   }
-  return { found, encodedCandidate: encodedSeen !== 0 };
+  return { found, encodedCandidate: longestEncodedRun >= MIN_ENCODED_RUN };
 }

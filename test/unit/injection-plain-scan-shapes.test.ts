@@ -7,8 +7,9 @@ import { ruleTriggerMatcher } from '../../domain/injection/rules.js';
  * The plain scan hands a text to the full path when it may hold dotted
  * letter-splitting, and reports whether a run long enough to be base64 or hex
  * exists. Both are computed in ways tuned for speed (a separator-anchored
- * pattern, a branch-free capped run counter); these tests compare them with
- * their plain definitions on every short text over the characters that matter.
+ * pattern, a run counter inside the literal scan); these tests compare them
+ * with their plain definitions on generated short texts over the characters
+ * that matter.
  */
 
 // Letter, separator, letter, separator, letter, separator, letter, each gap an optional space or tab.
