@@ -28,10 +28,19 @@ export interface PlainScan {
 // Shortest base64 run `findEncodedSegments` considers; a hex run (32+) is a base64-alphabet run too.
 const MIN_ENCODED_RUN = 24;
 
+const LETTER = '[A-Za-z]';
+const SEP = String.raw`[.\-_*]`;
+const GAP = String.raw`[ \t]?`;
+
 // Dotted splitting needs four letters joined by single separators in the
 // glued text; in the raw text a glued space or tab may sit between any two
-// of them. This finds every such stretch (and a few harmless others).
-const DOTTED_SPLIT = /[A-Za-z][ \t]?[.\-_*][ \t]?[A-Za-z][ \t]?[.\-_*][ \t]?[A-Za-z][ \t]?[.\-_*][ \t]?[A-Za-z]/;
+// of them. This finds every such stretch (and a few harmless others):
+// letter, separator, letter, separator, letter, separator, letter. It is
+// written to start at a separator and check the first letter by lookbehind
+// only once three separators matched, because a pattern that starts with a
+// letter begins an attempt at almost every character of code.
+const DOTTED_SPLIT = new RegExp(String.raw`${SEP}${GAP}${LETTER}${GAP}${SEP}${GAP}${LETTER}${GAP}${SEP}`
+  + String.raw`(?<=${LETTER}${GAP}${SEP}${GAP}${LETTER}${GAP}${SEP}${GAP}${LETTER}${GAP}${SEP})${GAP}${LETTER}`);
 
 // Kinds of ASCII characters as `normalizeText`'s patterns see them, in the
 // bits above the matcher's character class (which fits in 8 bits).
