@@ -28,6 +28,9 @@ import { ErrorBody } from './routes/shared.js';
 import { taskControlRoutes } from './routes/task-control.js';
 import { taskRoutes } from './routes/tasks.js';
 
+/** The longest a client may take to send a whole request (headers and body); Node checks every 30 s. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 /** One row of the route table: what a route needs. Tests build the RBAC matrix from it. */
 export interface RouteEntry {
   method: string;
@@ -112,6 +115,9 @@ export async function buildApp(deps: ApiDeps & { tracing?: Tracing }): Promise<F
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Fastify turns Node's request time-out off by default: a client that sends its headers and then
+    // dribbles its body would hold a connection (and a file descriptor) forever.
+    requestTimeout: REQUEST_TIMEOUT_MS,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     // The router's own refusals (a path parameter over the limit, a malformed URL) are problems like every other error.
     frameworkErrors: (error, request, reply) => {
