@@ -22,13 +22,14 @@ import { healthRoutes } from './routes/health.js';
 import { promptRoutes } from './routes/prompts.js';
 import { InvalidRequestError } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
+import { guardSlowBodies } from './slow-body-guard.js';
 import { findUnstorableText } from './storable-text.js';
 import { VerifiedTokenCache } from './token-cache.js';
 import { ErrorBody } from './routes/shared.js';
 import { taskControlRoutes } from './routes/task-control.js';
 import { taskRoutes } from './routes/tasks.js';
 
-/** The longest a client may take to send a whole request (headers and body); Node checks every 30 s. */
+/** The longest a client may take to send a whole request, headers and body. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** One row of the route table: what a route needs. Tests build the RBAC matrix from it. */
@@ -115,8 +116,7 @@ export async function buildApp(deps: ApiDeps & { tracing?: Tracing }): Promise<F
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    // Fastify turns Node's request time-out off by default: a client that sends its headers and then
-    // dribbles its body would hold a connection (and a file descriptor) forever.
+    // Fastify turns Node's request time-out off by default; on for headers, guardSlowBodies covers bodies.
     requestTimeout: REQUEST_TIMEOUT_MS,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     // The router's own refusals (a path parameter over the limit, a malformed URL) are problems like every other error.
@@ -137,6 +137,7 @@ export async function buildApp(deps: ApiDeps & { tracing?: Tracing }): Promise<F
   // First hook of all: everything a request does, its own refusals included, happens inside its span.
   if (deps.tracing) traceRequests(app, deps.tracing.tracer);
   registerErrorHandler(app);
+  guardSlowBodies(app, REQUEST_TIMEOUT_MS);
 
   declareRouteTable(app);
   registerAuth(app, {
