@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
 const REQUEST_TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
@@ -17,10 +18,11 @@ export function guardSlowBodies(app: FastifyInstance, timeoutMs: number): void {
     const hasBody = (length !== undefined && length !== '0') || raw.headers['transfer-encoding'] !== undefined;
     if (hasBody && !raw.complete) {
       const timer = setTimeout(() => {
-        if (raw.complete) return;
-        const socket = raw.socket;
+        const socket = raw.socket as Partial<Socket> | undefined;
+        // An injected request (app.inject) has a stand-in socket with nothing to cut.
+        if (raw.complete || typeof socket?.destroy !== 'function' || typeof socket.end !== 'function') return;
         if (reply.raw.headersSent) socket.destroy();
-        else socket.end(REQUEST_TIMEOUT_RESPONSE, () => socket.destroy());
+        else socket.end(REQUEST_TIMEOUT_RESPONSE, () => socket.destroy?.());
       }, timeoutMs);
       timer.unref();
       const clear = () => clearTimeout(timer);
